@@ -1,0 +1,31 @@
+"""Write files so that a reader never sees half of one.
+
+Every output of the toolkit goes through :func:`write_bytes`: the content lands in a temporary
+file in the target directory and is renamed over the destination, which is atomic on POSIX and
+Windows for files on one filesystem. An interrupted run leaves the old file, never a torn one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_bytes(path: Path, content: bytes) -> None:
+    """Atomically replace ``path`` with ``content`` (creating parent folders)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomically write UTF-8 text with ``\\n`` line endings on every platform."""
+    write_bytes(path, text.encode("utf-8"))

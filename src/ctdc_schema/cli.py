@@ -1,0 +1,133 @@
+"""The ``ctdc`` command line: parse options, call one library function, return its exit code.
+
+No logic lives here. Exit codes: 0 clean, 1 findings (or drift), 2 usage or input error.
+No traceback ever reaches the user: problems they caused are :class:`CtdcError` and print one
+line; anything else is a bug and prints one line too (``CTDC_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from ctdc_schema.errors import CtdcError
+
+app = typer.Typer(
+    name="ctdc",
+    help="Check and generate the CTDC shared vocabulary and its crosswalks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+SchemaOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--schema", metavar="PATH", envvar="CTDC_SCHEMA",
+        help="Vocabulary to use: the main YAML file or its folder (default: the bundled one).",
+    ),
+]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import version as dist_version
+
+        from ctdc_schema import __version__, vocabulary_version
+
+        linkml_version = dist_version("linkml")
+
+        typer.echo(
+            f"ctdc-schema {__version__} (vocabulary {vocabulary_version()}, "
+            f"linkml {linkml_version})"
+        )
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Print the package and vocabulary versions and exit."),
+    ] = False,
+) -> None:
+    """Check and generate the CTDC shared vocabulary and its crosswalks."""
+
+
+@app.command()
+def generate(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Do not write; exit 1 and name every file that drifts."),
+    ] = False,
+    schema: SchemaOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", metavar="DIR",
+                     help="Project root to write into (default: the checkout holding schema/)."),
+    ] = None,
+) -> None:
+    """Regenerate JSON Schema, pydantic classes, docs pages and the country enum."""
+    from ctdc_schema import generate as gen
+    from ctdc_schema import resources
+
+    schema_dir = resources.schema_path(schema).parent
+    root = output if output is not None else gen.default_root(schema_dir)
+    rendered = gen.render(schema_dir)
+    if check:
+        drifts = gen.drift(root, rendered)
+        for item in drifts:
+            typer.echo(item, err=True)
+        if drifts:
+            typer.echo(
+                f"{len(drifts)} generated file(s) out of step with schema/; run `ctdc generate`",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(f"generated files are up to date ({len(rendered)} files)")
+        return
+    changed = gen.write(root, rendered, lambda d: typer.echo(f"wrote {d.path}"
+                                                             if d.kind != "orphaned"
+                                                             else f"removed {d.path}"))
+    typer.echo(f"{changed} file(s) changed, {len(rendered) - changed} unchanged")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return the exit code instead of exiting."""
+    try:
+        # In non-standalone mode click *returns* the code of `typer.Exit` instead of raising.
+        result = app(args=argv, prog_name="ctdc", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("ctdc: aborted", err=True)
+        return 130
+    except CtdcError as exc:
+        typer.echo(f"ctdc: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("ctdc: interrupted", err=True)
+        return 130
+    except Exception as exc:  # a bug: one line, never a traceback (unless asked for)
+        if os.environ.get("CTDC_DEBUG"):
+            traceback.print_exc()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        typer.echo(f"ctdc: internal error: {message} (set CTDC_DEBUG=1 for details)", err=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

@@ -1,0 +1,228 @@
+"""The shared vocabulary, read from ``schema/`` with LinkML's SchemaView.
+
+This module is the only place that interprets the schema conventions the rest of the toolkit
+relies on (documented in ``schema/ctdc.yaml``):
+
+* a slot or permissible value names the CTDC public-release column(s) it corresponds to as
+  ``ctdc:<Column>`` CURIEs in its SKOS mapping lists (exact/close/broad/narrow/related);
+* a permissible value records the text CTDC files write for it in the ``ctdc_code``
+  annotation, and other spellings in ``aliases``.
+
+Facts about the vocabulary live in the YAML; this code only indexes them. Meanings and
+definitions are read here rather than from generated artefacts, which drop them
+(linkml/linkml#3800, #1810).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ctdc_schema import resources, yamlsource
+from ctdc_schema.errors import InputError
+
+#: LinkML mapping list -> SKOS/SSSOM predicate it asserts
+MAPPING_PREDICATES: Mapping[str, str] = {
+    "exact_mappings": "exactMatch",
+    "close_mappings": "closeMatch",
+    "broad_mappings": "broadMatch",
+    "narrow_mappings": "narrowMatch",
+    "related_mappings": "relatedMatch",
+}
+
+#: CURIE prefix of CTDC public-release column names
+CTDC_PREFIX = "ctdc"
+
+#: the record class and the container class of the vocabulary
+RECORD_CLASS = "VictimRecord"
+CONTAINER_CLASS = "Dataset"
+
+
+@dataclass(frozen=True)
+class Mapping_:
+    """One mapping of a vocabulary element to an external term."""
+
+    predicate: str
+    curie: str
+
+
+@dataclass(frozen=True)
+class ValueInfo:
+    """A permissible value of an enum, with what the toolkit needs to know about it."""
+
+    name: str
+    description: str
+    meaning: str | None
+    ctdc_code: str | None
+    aliases: tuple[str, ...]
+    mappings: tuple[Mapping_, ...]
+    deprecated: str | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """A slot of the record class as induced by SchemaView."""
+
+    name: str
+    description: str
+    range: str
+    multivalued: bool
+    required: bool
+    enum: str | None
+    mappings: tuple[Mapping_, ...]
+    minimum_value: Any = None
+    maximum_value: Any = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnBinding:
+    """What a CTDC column name resolves to: a slot, or one value of a grouped slot."""
+
+    column: str
+    slot: str
+    value: str | None
+    predicate: str
+
+
+def _mappings(element: Any) -> tuple[Mapping_, ...]:
+    found: list[Mapping_] = []
+    for attr, predicate in MAPPING_PREDICATES.items():
+        for curie in getattr(element, attr, None) or []:
+            found.append(Mapping_(predicate, str(curie)))
+    return tuple(found)
+
+
+def _annotations(element: Any) -> dict[str, str]:
+    raw = getattr(element, "annotations", None) or {}
+    out: dict[str, str] = {}
+    for key, ann in raw.items():
+        value = getattr(ann, "value", ann)
+        out[str(key)] = str(value)
+    return out
+
+
+def _ctdc_column(curie: str) -> str | None:
+    prefix, _, local = curie.partition(":")
+    return local if prefix == CTDC_PREFIX and local else None
+
+
+class Vocabulary:
+    """An indexed, read-only view of the vocabulary schema."""
+
+    def __init__(self, path: Path) -> None:
+        # Local import: linkml_runtime is heavy and not needed by e.g. `ctdc --version`.
+        from linkml_runtime.utils.schemaview import SchemaView
+
+        self.path = path
+        for yaml_file in sorted(path.parent.glob("*.yaml")):
+            yamlsource.compose(yaml_file)  # located syntax/duplicate-key errors first
+        try:
+            self.view = SchemaView(str(path))
+            schema = self.view.schema
+            self.classes = self.view.all_classes()
+            self.enums_raw = self.view.all_enums()
+        except InputError:
+            raise
+        except Exception as exc:  # SchemaView raises many types for bad schemas
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise InputError(f"cannot load the vocabulary: {message}", path) from None
+        self.name: str = str(schema.name)
+        self.version: str = str(schema.version or "0.0.0")
+        if RECORD_CLASS not in self.classes:
+            raise InputError(f"the vocabulary has no class '{RECORD_CLASS}'", path)
+        self.slots: dict[str, SlotInfo] = {
+            name: self._slot_info(name) for name in self.view.class_slots(RECORD_CLASS)
+        }
+        self._values: dict[str, dict[str, ValueInfo]] = {}
+
+    def _slot_info(self, name: str) -> SlotInfo:
+        induced = self.view.induced_slot(name, RECORD_CLASS)
+        rng = str(induced.range or "string")
+        return SlotInfo(
+            name=name,
+            description=str(induced.description or ""),
+            range=rng,
+            multivalued=bool(induced.multivalued),
+            required=bool(induced.required),
+            enum=rng if rng in self.enums_raw else None,
+            mappings=_mappings(induced),
+            minimum_value=induced.minimum_value,
+            maximum_value=induced.maximum_value,
+            pattern=induced.pattern,
+        )
+
+    # -- enums ------------------------------------------------------------------------------
+    def enum_values(self, enum: str) -> dict[str, ValueInfo]:
+        """Permissible values of ``enum`` in schema order, keyed by their text."""
+        if enum not in self._values:
+            definition = self.enums_raw[enum]
+            values: dict[str, ValueInfo] = {}
+            for text, pv in (definition.permissible_values or {}).items():
+                annotations = _annotations(pv)
+                values[str(text)] = ValueInfo(
+                    name=str(text),
+                    description=str(pv.description or ""),
+                    meaning=str(pv.meaning) if pv.meaning else None,
+                    ctdc_code=annotations.get("ctdc_code"),
+                    aliases=tuple(str(a) for a in pv.aliases or []),
+                    mappings=_mappings(pv),
+                    deprecated=str(pv.deprecated) if pv.deprecated else None,
+                    annotations=annotations,
+                )
+            self._values[enum] = values
+        return self._values[enum]
+
+    def slot_values(self, slot: str) -> dict[str, ValueInfo]:
+        """Permissible values of an enum-ranged slot (empty for other slots)."""
+        info = self.slots[slot]
+        return self.enum_values(info.enum) if info.enum else {}
+
+    @property
+    def enum_names(self) -> list[str]:
+        return sorted(self.enums_raw)
+
+    # -- CTDC columns -----------------------------------------------------------------------
+    @functools.cached_property
+    def column_index(self) -> dict[str, tuple[ColumnBinding, ...]]:
+        """CTDC column name (lower-cased: files drift in casing) -> what it maps to."""
+        index: dict[str, list[ColumnBinding]] = {}
+        for slot in self.slots.values():
+            for mapping in slot.mappings:
+                column = _ctdc_column(mapping.curie)
+                if column:
+                    index.setdefault(column.lower(), []).append(
+                        ColumnBinding(column, slot.name, None, mapping.predicate)
+                    )
+            for value in self.slot_values(slot.name).values():
+                for mapping in value.mappings:
+                    column = _ctdc_column(mapping.curie)
+                    if column:
+                        index.setdefault(column.lower(), []).append(
+                            ColumnBinding(column, slot.name, value.name, mapping.predicate)
+                        )
+        return {key: tuple(bindings) for key, bindings in index.items()}
+
+    def resolve_column(self, column: str) -> tuple[ColumnBinding, ...]:
+        """Bindings of a CTDC column name, matched case-insensitively (empty if unknown)."""
+        return self.column_index.get(column.strip().lower(), ())
+
+    def unresolved_columns(self, columns: Iterable[str]) -> list[str]:
+        """The columns of ``columns`` that no slot or value maps to."""
+        return [c for c in columns if not self.resolve_column(c)]
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: Path, mtime_ns: int) -> Vocabulary:
+    return Vocabulary(path)
+
+
+def load(schema: Path | str | None = None) -> Vocabulary:
+    """Load (and cache per file version) the vocabulary; ``schema`` overrides the default."""
+    path = resources.schema_path(schema).resolve()
+    mtimes = sum(p.stat().st_mtime_ns for p in path.parent.glob("*.yaml"))
+    return _load_cached(path, mtimes)

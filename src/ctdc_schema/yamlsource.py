@@ -1,0 +1,128 @@
+"""Line-accurate YAML reading with the strictness a hand-edited specification needs.
+
+PyYAML (used inside LinkML) resolves YAML 1.1 booleans, keeps the *last* of two duplicate
+keys and reports problems as multi-line tracebacks. Stewards editing ``schema/`` and
+``crosswalks/`` deserve better, so every YAML file is first read here with ruamel.yaml:
+
+* bytes must be UTF-8 (a BOM is tolerated); anything else is an error with the line of the
+  first bad byte;
+* syntax errors and duplicate keys become one :class:`~ctdc_schema.errors.InputError` with
+  ``file:line:column``;
+* an empty file is an error, not ``None``.
+
+The composed node tree keeps every scalar's original text and position; callers that need
+"source codes are text" semantics read the text from the nodes rather than the resolved value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node
+
+from ctdc_schema.errors import InputError
+
+
+def read_text(path: Path) -> str:
+    """Read a text file as strict UTF-8, turning every failure into a located InputError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            path, line, col,
+        ) from None
+    if "\x00" in text:
+        raise InputError("contains NUL bytes; this is not a text file", path)
+    return text
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _located(exc: YAMLError, path: Path) -> InputError:
+    if isinstance(exc, DuplicateKeyError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        key = (exc.problem or "").replace("found duplicate key", "").strip()
+        first = exc.context_mark.line + 1 if exc.context_mark is not None else None
+        where = f" (first defined on line {first})" if first else ""
+        return InputError(
+            f"duplicate key {key}{where}; each key may appear once",
+            path, mark.line + 1, mark.column + 1,
+        )
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        problem = " ".join(problem.split())
+        if mark is not None:
+            return InputError(f"YAML syntax error: {problem}", path, mark.line + 1, mark.column + 1)
+        return InputError(f"YAML syntax error: {problem}", path)
+    return InputError(f"YAML error: {' '.join(str(exc).split())}", path)
+
+
+def compose(path: Path, text: str | None = None) -> Node:
+    """Parse ``path`` into a ruamel node tree (positions and original scalar text kept).
+
+    Duplicate keys are detected here as well, because composing alone does not check them.
+    """
+    if text is None:
+        text = read_text(path)
+    if not text.strip():
+        raise InputError("file is empty", path, 1, 1)
+    try:
+        node: Node | None = _yaml().compose(text)
+    except YAMLError as exc:
+        raise _located(exc, path) from None
+    if node is None:
+        raise InputError("file holds no YAML document (only comments?)", path, 1, 1)
+    _check_duplicates(node, path)
+    return node
+
+
+def _check_duplicates(node: Node, path: Path) -> None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in current.value:
+                text = key.value if isinstance(key.value, str) else repr(key.value)
+                if text in seen:
+                    raise InputError(
+                        f"duplicate key '{text}' (first defined on line {seen[text]}); "
+                        "each key may appear once",
+                        path, key.start_mark.line + 1, key.start_mark.column + 1,
+                    )
+                seen[text] = key.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(current.value, list):
+            stack.extend(current.value)
+
+
+def load(path: Path) -> Any:
+    """Load ``path`` as plain Python data after the strict checks of :func:`compose`."""
+    text = read_text(path)
+    compose(path, text)
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:  # pragma: no cover - compose() already parsed the same text
+        raise _located(exc, path) from None

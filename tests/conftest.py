@@ -1,0 +1,40 @@
+"""Shared fixtures: the repository, the real CTDC extract, and a scratch copy of the project."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ctdc_schema import vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+CTDC_2020 = DATA / "ctdc-public" / "ctdc_global_k_anon_2020_extract.csv"
+
+
+def ctdc_2020_header() -> list[str]:
+    """The 63 column names of the real 2020 release (first cell is the licence sentence)."""
+    with CTDC_2020.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle, delimiter=";"))
+    assert header[0].startswith("By using this data you agree to the Terms of Use")
+    return header[1:]
+
+
+@pytest.fixture(scope="session")
+def vocab() -> vocabulary.Vocabulary:
+    return vocabulary.load(ROOT / "schema")
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Path:
+    """A throw-away copy of the parts of the checkout that generation reads and writes."""
+    for part in ("schema", "generated"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    datamodel = tmp_path / "src" / "ctdc_schema" / "datamodel"
+    datamodel.mkdir(parents=True)
+    shutil.copyfile(ROOT / "src/ctdc_schema/datamodel/ctdc.py", datamodel / "ctdc.py")
+    shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path

@@ -1,0 +1,157 @@
+"""The vocabulary covers every CTDC variable, with definitions, sources and meanings."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pycountry
+import pytest
+from conftest import DATA, ROOT, ctdc_2020_header
+
+from ctdc_schema.vocabulary import Vocabulary
+
+# Codebook v6 (Nov 2017) §2 "List of variables", spelled as in the codebook.
+CODEBOOK_V6 = """yearOfRegistration datasource gender ageBroad majorityStatus majorityStatusAtExploit
+majorityEntry citizenship meansOfControlDebtBondage meansOfControlTakesEarnings
+meansOfControlRestrictsFinancialAccess meansOfControlThreats meansOfControlPsychologicalAbuse
+meansOfControlPhysicalAbuse meansOfControlSexualAbuse meansOfControlFalsePromises
+meansOfControlPsychoactiveSubstances meansOfControlRestrictsMovement
+meansOfControlRestrictsMedicalCare meansOfControlExcessiveWorkingHours meansOfControlUsesChildren
+meansOfControlThreatOfLawEnforcement meansOfControlWithholdsNecessities
+meansOfControlWithholdsDocuments meansOfControlOther meansOfControlNotSpecified
+meansOfControlConcatenated isForcedLabour isSexualExploit isOtherExploit isSexAndLabour
+isForcedMarriage isForcedMilitary isOrganRemoval typeOfExploitConcatenated typeOfLabourAgriculture
+typeOfLabourAquafarming typeOfLabourBegging typeOfLabourConstruction typeOfLabourDomesticWork
+typeOfLabourHospitality typeOfLabourIllicitActivities typeOfLabourManufacturing
+typeOfLabourMiningOrDrilling typeOfLabourPeddling typeOfLabourTransportation typeOfLabourOther
+typeOfLabourNotSpecified typeOfLabourConcatenated typeOfSexProstitution typeOfSexPornography
+typeOfSexRemoteInteractiveServices typeOfSexPrivateSexualServices typeOfSexConcatenated
+isAbduction RecruiterRelationship CountryofExploitation recruiterRelationIntimatePartner
+recruiterRelationFriend recruiterRelationFamily recruiterRelationOther
+recruiterRelationUnknown""".split()
+
+GROUPED = {
+    "means_of_control": "meansOfControl",
+    "exploitation_types": "is",
+    "labour_sectors": "typeOfLabour",
+    "sex_exploitation_types": "typeOfSex",
+    "recruiter_relationships": "recruiterRelation",
+}
+
+CITATION = re.compile(r"\[[^\[\]]+\]\s*$")
+
+
+def test_every_2020_release_column_resolves(vocab: Vocabulary) -> None:
+    header = ctdc_2020_header()
+    assert len(header) == 63
+    assert vocab.unresolved_columns(header) == []
+
+
+def test_codebook_v6_variables_and_synthetic_additions_resolve(vocab: Vocabulary) -> None:
+    assert len(CODEBOOK_V6) == 62
+    assert vocab.unresolved_columns([*CODEBOOK_V6, "traffickMonths"]) == []
+
+
+def test_columns_match_case_insensitively(vocab: Vocabulary) -> None:
+    # Casing drifts between CTDC documents and files (domain notes §1.6).
+    for spelling in ("MajorityEntry", "majorityentry", "COUNTRYOFEXPLOITATION", " Datasource "):
+        assert vocab.resolve_column(spelling), spelling
+    assert vocab.resolve_column("notACtdcColumn") == ()
+
+
+def test_flag_columns_resolve_to_values_of_multivalued_enum_slots(vocab: Vocabulary) -> None:
+    for column in ctdc_2020_header():
+        for binding in vocab.resolve_column(column):
+            if binding.value is not None:
+                slot = vocab.slots[binding.slot]
+                assert slot.multivalued and slot.enum, column
+    for slot_name, prefix in GROUPED.items():
+        slot = vocab.slots[slot_name]
+        assert slot.multivalued and slot.enum, slot_name
+        flagged = [
+            v for v in vocab.slot_values(slot_name).values()
+            if any(m.curie.startswith(f"ctdc:{prefix}") for m in v.mappings)
+        ]
+        assert flagged, slot_name
+        for value in vocab.slot_values(slot_name).values():
+            assert value.ctdc_code, f"{slot_name}.{value.name} has no ctdc_code"
+
+
+def test_sex_and_labour_flag_is_a_related_mapping_of_exploitation_types(vocab: Vocabulary) -> None:
+    (binding,) = vocab.resolve_column("isSexAndLabour")
+    assert (binding.slot, binding.value) == ("exploitation_types", None)
+    assert binding.predicate != "exactMatch"
+
+
+def test_every_slot_and_value_is_defined_with_a_cited_source(vocab: Vocabulary) -> None:
+    missing = [s.name for s in vocab.slots.values() if not CITATION.search(s.description)]
+    assert missing == []
+    for enum in vocab.enum_names:
+        for value in vocab.enum_values(enum).values():
+            assert CITATION.search(value.description), f"{enum}.{value.name}"
+
+
+def test_countries_come_from_pycountry_with_unknown_and_withheld(vocab: Vocabulary) -> None:
+    codes = vocab.enum_values("CountryCode")
+    current = {c.alpha_2 for c in pycountry.countries}
+    assert current <= set(codes)
+    assert {"ZZ", "XX", "XK"} <= set(codes)
+    assert codes["NO"].meaning == "iso3166:NO"  # Norway stays a string, not YAML 1.1 false
+    assert codes["AN"].deprecated  # Netherlands Antilles: legacy IOM records
+    assert vocab.slots["citizenship"].enum == "CountryCode"
+    assert vocab.slots["country_of_exploitation"].enum == "CountryCode"
+
+
+@pytest.mark.parametrize(
+    ("slot", "moment"),
+    [
+        ("majority_status", "registration"),
+        ("majority_status_at_exploitation", "exploitation"),
+        ("majority_status_at_entry", "entered"),
+        ("age_broad", "registration"),
+    ],
+)
+def test_age_slots_say_when_age_is_measured(vocab: Vocabulary, slot: str, moment: str) -> None:
+    assert moment in vocab.slots[slot].description.lower()
+
+
+def test_age_bands_cover_0_to_open_ended_without_gaps(vocab: Vocabulary) -> None:
+    bands = list(vocab.slot_values("age_broad").values())
+    assert [b.ctdc_code for b in bands] == [
+        "0--8", "9--17", "18--20", "21--23", "24--26", "27--29", "30--38", "39--47", "48+",
+    ]
+    expected_min = 0
+    for band in bands:
+        assert int(band.annotations["min_age"]) == expected_min
+        if "max_age" in band.annotations:
+            expected_min = int(band.annotations["max_age"]) + 1
+    assert "max_age" not in bands[-1].annotations
+
+
+def test_provenance_slots_exist(vocab: Vocabulary) -> None:
+    for slot in ("data_source_type", "contributing_organisation", "unit_of_record",
+                 "legal_definition", "crosswalk_version", "source_id"):
+        assert slot in vocab.slots
+    assert {"case", "victim", "potential_victim"} <= set(vocab.slot_values("unit_of_record"))
+    assert {"palermo", "us_tvpa"} <= set(vocab.slot_values("legal_definition"))
+
+
+def test_vocabulary_is_versioned(vocab: Vocabulary) -> None:
+    assert vocab.version == "1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("module", "config"),
+    [("ctdc.yaml", None), ("countries.yaml", "countries.linkmllint.yaml")],
+)
+def test_linkml_lint_is_clean(module: str, config: str | None) -> None:
+    lint = [str(Path(sys.executable).parent / "linkml-lint")]
+    if config:
+        lint += ["--config", str(DATA / "lint" / config)]
+    result = subprocess.run([*lint, str(ROOT / "schema" / module)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+    assert "No problems found" in result.stdout, result.stdout
