@@ -100,6 +100,85 @@ def generate(
     typer.echo(f"{changed} file(s) changed, {len(rendered) - changed} unchanged")
 
 
+FORMATS = ("text", "json", "github", "junit", "sarif")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Write to ``output`` atomically, or to stdout."""
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        from ctdc_schema import atomic
+
+        atomic.write_text(output, text)
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Crosswalk files or folders (default: the vocabulary and every "
+                            "bundled crosswalk).", show_default=False),
+    ] = None,
+    schema: SchemaOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
+    ] = "text",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse: "
+                                            "error, warning or never."),
+    ] = "error",
+    color: Annotated[
+        str, typer.Option("--color", help="Colour text output: auto, always or never."),
+    ] = "auto",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write the report to FILE instead of stdout."),
+    ] = None,
+) -> None:
+    """Check the vocabulary and crosswalks; report findings with stable rule codes."""
+    from ctdc_schema import checker, reporters
+    from ctdc_schema.errors import UsageError
+
+    if fail_on not in ("error", "warning", "never"):
+        raise UsageError(f"--fail-on must be error, warning or never, not '{fail_on}'")
+    options = reporters.RenderOptions(color=_use_color(color) and output is None,
+                                      fail_on=fail_on)  # type: ignore[arg-type]
+    reporter = reporters.get(output_format, options)
+    report = checker.validate(paths or None, schema)
+    _emit(reporter.render(report), output)
+    raise typer.Exit(report.exit_code(options.fail_on))
+
+
+@app.command("rules")
+def rules_command(
+    code: Annotated[str | None, typer.Argument(help="Explain this rule, e.g. CW202.")] = None,
+) -> None:
+    """List every rule, or explain one with a bad and a good example."""
+    from ctdc_schema import rules
+    from ctdc_schema.errors import UsageError
+    from ctdc_schema.findings import RULES
+
+    rules.load_all()
+    if code is None:
+        for rule in sorted(RULES.values(), key=lambda r: r.code):
+            typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<30}  {rule.summary}")
+        return
+    chosen = RULES.get(code.upper())
+    if chosen is None:
+        raise UsageError(f"no rule '{code}'; `ctdc rules` lists them")
+    typer.echo(f"{chosen.code} {chosen.name} ({chosen.severity.value})\n\n{chosen.summary}\n\n"
+               f"{chosen.explanation}\n\nBad:\n{chosen.bad}\nGood:\n{chosen.good}")
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code instead of exiting."""
     try:

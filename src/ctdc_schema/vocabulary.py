@@ -77,6 +77,7 @@ class SlotInfo:
     minimum_value: Any = None
     maximum_value: Any = None
     pattern: str | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,12 @@ def _mappings(element: Any) -> tuple[Mapping_, ...]:
     return tuple(found)
 
 
-def _annotations(element: Any) -> dict[str, str]:
+def annotations_of(element: Any) -> dict[str, str]:
+    """An element's annotations as plain strings (induced slots hold them in a JsonObj)."""
+    from linkml_runtime.utils.formatutils import items
+
     raw = getattr(element, "annotations", None) or {}
-    out: dict[str, str] = {}
-    for key, ann in raw.items():
-        value = getattr(ann, "value", ann)
-        out[str(key)] = str(value)
-    return out
+    return {str(key): str(getattr(ann, "value", ann)) for key, ann in items(raw)}
 
 
 def _ctdc_column(curie: str) -> str | None:
@@ -133,6 +133,7 @@ class Vocabulary:
             raise InputError(f"cannot load the vocabulary: {message}", path) from None
         self.name: str = str(schema.name)
         self.version: str = str(schema.version or "0.0.0")
+        self.annotations: dict[str, str] = annotations_of(schema)
         if RECORD_CLASS not in self.classes:
             raise InputError(f"the vocabulary has no class '{RECORD_CLASS}'", path)
         self.slots: dict[str, SlotInfo] = {
@@ -154,6 +155,7 @@ class Vocabulary:
             minimum_value=induced.minimum_value,
             maximum_value=induced.maximum_value,
             pattern=induced.pattern,
+            annotations=annotations_of(induced),
         )
 
     # -- enums ------------------------------------------------------------------------------
@@ -163,7 +165,7 @@ class Vocabulary:
             definition = self.enums_raw[enum]
             values: dict[str, ValueInfo] = {}
             for text, pv in (definition.permissible_values or {}).items():
-                annotations = _annotations(pv)
+                annotations = annotations_of(pv)
                 values[str(text)] = ValueInfo(
                     name=str(text),
                     description=str(pv.description or ""),

@@ -1148,6 +1148,10 @@ class LegalDefinition(str, Enum):
     """
     A national legal definition other than the US TVPA, e.g. a country's penal code transposing the Palermo Protocol with its own scope. [Palermo Protocol Art. 5]
     """
+    mixed = "mixed"
+    """
+    Records decided under different definitions are combined, as in the CTDC global dataset, which merges IOM records (close to Palermo) with Polaris records (US TVPA); the definition of each record follows its contributor. [CTDC codebook v6 (2017) §1, p. 2]
+    """
     other = "other"
     """
     Another operational or organisational definition not covered by the values above. [CTDC codebook v6 (2017) §1, p. 2]

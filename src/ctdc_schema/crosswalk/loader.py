@@ -1,0 +1,217 @@
+"""Read one crosswalk file, line-accurately and without guessing, into the generated classes.
+
+Steps, each turning problems into findings rather than exceptions:
+
+1. read strict UTF-8 and compose the YAML node tree (CW004, CW001, CW002), see
+   :mod:`ctdc_schema.yamlsource`;
+2. convert nodes to plain data where **every scalar keeps the text the steward wrote**
+   (``No``, ``-99``, ``01``, ``true`` stay strings; only a plain ``null``/``~``/empty value is
+   ``None``), remembering the line and column of every key and item;
+3. validate that data, exactly as written, against the generated
+   ``crosswalk.schema.json``, the same schema editors use (CW003);
+4. expand the hand-editing short forms and build the pydantic classes generated from
+   ``schema/crosswalk.yaml`` (:mod:`ctdc_schema.datamodel.crosswalk`).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft201909Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.exceptions import best_match
+from pydantic import ValidationError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ctdc_schema import resources, yamlsource
+from ctdc_schema.datamodel.crosswalk import Crosswalk
+from ctdc_schema.errors import InputError
+from ctdc_schema.findings import Finding, Related, Rule, Severity, format_path
+from ctdc_schema.rules.parsing import DUPLICATE_KEY, STRUCTURE, UNREADABLE, YAML_SYNTAX
+
+PathParts = tuple[str | int, ...]
+NULL_TAG = "tag:yaml.org,2002:null"
+
+
+@dataclass
+class Positions:
+    """Line and column (1-based) of every key and list item, by path."""
+
+    marks: dict[PathParts, tuple[int, int]] = field(default_factory=dict)
+
+    def find(self, parts: Sequence[str | int]) -> tuple[int, int]:
+        """Position of ``parts``, or of its nearest ancestor that exists in the file."""
+        current = tuple(parts)
+        while current:
+            if current in self.marks:
+                return self.marks[current]
+            current = current[:-1]
+        return self.marks.get((), (1, 1))
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def to_data(node: Node, positions: Positions, parts: PathParts = ()) -> Any:
+    """Plain data from a node tree; every scalar stays the text the steward wrote."""
+    if isinstance(node, MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else str(key_node.value)
+            positions.marks[(*parts, key)] = _mark(key_node)
+            out[key] = to_data(value_node, positions, (*parts, key))
+        return out
+    if isinstance(node, SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            positions.marks[(*parts, index)] = _mark(item)
+            items.append(to_data(item, positions, (*parts, index)))
+        return items
+    if node.tag == NULL_TAG and getattr(node, "style", None) is None:
+        return None
+    return str(node.value)
+
+
+@functools.lru_cache(maxsize=1)
+def format_validator() -> Draft201909Validator:
+    """Validator of the generated crosswalk format schema (built once per process)."""
+    schema_file = resources.data_dir("generated/jsonschema") / "crosswalk.schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    return Draft201909Validator(schema, format_checker=Draft201909Validator.FORMAT_CHECKER)
+
+
+def _describe(error: SchemaError, data: Any) -> tuple[PathParts, str]:
+    """A one-line message for a JSON Schema error and the exact path it belongs to."""
+    parts: PathParts = tuple(error.absolute_path)
+    validator = error.validator
+    if validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        if extra:
+            key = extra[0]
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            where = format_path(parts) or "the top level"
+            others = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
+            return (*parts, key), f"unknown key '{key}'{others} in {where}{suggestion}"
+    if validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        where = format_path(parts) or "the top level"
+        return parts, f"missing required key '{missing}' in {where}"
+    if validator == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        return parts, f"{json.dumps(error.instance)} is not one of: {options}"
+    if validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        shown = json.dumps(error.instance, ensure_ascii=False)
+        return parts, f"expected {expected}, found {shown}"
+    if validator == "pattern":
+        return parts, f"{json.dumps(error.instance)} does not have the expected form " \
+                      f"({error.schema.get('description', error.validator_value)})".rstrip()
+    if validator == "format":
+        return parts, f"{json.dumps(error.instance)} is not a valid {error.validator_value} " \
+                      "(use ISO 8601, e.g. 2019-01-01)"
+    if validator == "anyOf" and error.context:
+        deepest = best_match(error.context)
+        return _describe(deepest, data)
+    return parts, " ".join(str(error.message).split())
+
+
+def normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    """Expand the short forms (scalar column, bare value targets) into the full model shape."""
+    data = copy.deepcopy(raw)
+    for variable in data.get("variables") or []:
+        if not isinstance(variable, dict):
+            continue
+        if isinstance(variable.get("column"), str):
+            variable["column"] = [variable["column"]]
+        values = variable.get("values")
+        if isinstance(values, dict):
+            for code, target in list(values.items()):
+                if target is None or isinstance(target, str):
+                    values[code] = {"code": code, "value": target}
+                elif isinstance(target, list):
+                    values[code] = {"code": code, "values": target}
+                elif isinstance(target, dict):
+                    values[code] = {**target, "code": code}
+    return data
+
+
+@dataclass
+class LoadedCrosswalk:
+    """A crosswalk that parsed and matched the format, with where everything is in the file."""
+
+    file: str  # path as shown to the user
+    path: Path
+    raw: dict[str, Any]
+    model: Crosswalk
+    positions: Positions
+
+    def at(
+        self, rule: Rule, message: str, parts: Sequence[str | int],
+        related: Sequence[Related] = (), severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of ``rule`` located at ``parts`` in this file."""
+        line, column = self.positions.find(parts)
+        return rule.at(message, self.file, line, column, format_path(parts), related, severity)
+
+    def related(self, message: str, parts: Sequence[str | int]) -> Related:
+        line, column = self.positions.find(parts)
+        return Related(message, self.file, line, column)
+
+    @property
+    def source_folder(self) -> str:
+        return self.path.parent.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.model.source}@{self.model.version}"
+
+
+def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None, list[Finding]]:
+    """Load one crosswalk; returns it (or None) and the findings that stopped or concern it."""
+    file = display or str(path)
+    try:
+        text = yamlsource.read_text(path)
+        node = yamlsource.compose(path, text)
+    except InputError as exc:
+        if exc.detail.startswith("duplicate key"):
+            rule = DUPLICATE_KEY
+        elif exc.detail.startswith(("YAML", "file holds no YAML")):
+            rule = YAML_SYNTAX
+        elif exc.detail.startswith(("file not found", "is a directory", "cannot read")):
+            raise  # nothing to check: a usage problem (exit 2), not a finding
+        else:
+            rule = UNREADABLE
+        return None, [rule.at(exc.detail, file, exc.line, exc.column)]
+    positions = Positions()
+    positions.marks[()] = _mark(node)
+    raw = to_data(node, positions)
+    errors = sorted(format_validator().iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    if errors:
+        findings = []
+        for error in errors:
+            parts, message = _describe(error, raw)
+            line, column = positions.find(parts)
+            findings.append(STRUCTURE.at(message, file, line, column, format_path(parts)))
+        return None, findings
+    try:
+        model = Crosswalk.model_validate(normalise(raw))
+    except ValidationError as exc:  # the JSON Schema and pydantic should agree; never crash
+        findings = []
+        for error in exc.errors():
+            parts = tuple(error["loc"])
+            line, column = positions.find(parts)
+            findings.append(STRUCTURE.at(" ".join(str(error["msg"]).split()), file, line, column,
+                                         format_path(parts)))
+        return None, findings
+    return LoadedCrosswalk(file, path, raw, model, positions), []

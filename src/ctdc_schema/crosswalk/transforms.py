@@ -1,0 +1,81 @@
+"""The declared derivations a crosswalk may use instead of (or besides) a value lookup.
+
+The validator asks :func:`problems` whether a transform fits its slot; the data engine applies
+the same definitions. Country handling is delegated to pycountry, never to a hand-kept list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pycountry
+
+from ctdc_schema.datamodel.crosswalk import Transform, Variable
+from ctdc_schema.vocabulary import SlotInfo, Vocabulary
+
+#: age (years) below which a person is a minor, under Palermo and the US TVPA alike
+MAJORITY_AGE = 18
+
+
+def country_alpha2(text: str, country_format: str) -> str | None:
+    """ISO 3166-1 alpha-2 for a country written as ``country_format``; None if unknown."""
+    value = text.strip()
+    if not value:
+        return None
+    if country_format == "alpha_2":
+        found = pycountry.countries.get(alpha_2=value.upper())
+    elif country_format == "alpha_3":
+        found = pycountry.countries.get(alpha_3=value.upper())
+    else:
+        try:
+            found = pycountry.countries.lookup(value)
+        except LookupError:
+            found = None
+    return str(found.alpha_2) if found is not None else None
+
+
+def age_band(age: int, vocab: Vocabulary, slot: str = "age_broad") -> str | None:
+    """The band of ``slot`` whose [min_age, max_age] contains ``age``."""
+    for value in vocab.slot_values(slot).values():
+        low = int(value.annotations.get("min_age", "0"))
+        high = value.annotations.get("max_age")
+        if age >= low and (high is None or age <= int(high)):
+            return value.name
+    return None
+
+
+def majority_status(age: int) -> str:
+    return "minor" if age < MAJORITY_AGE else "adult"
+
+
+def problems(transform: Transform, variable: Variable, slot: SlotInfo,
+             vocab: Vocabulary) -> Iterator[str]:
+    """Why ``transform`` cannot work on ``slot`` (nothing when it fits)."""
+    kind = str(transform.type)
+    values = vocab.slot_values(slot.name)
+    if kind == "age_band" and not (values and all("min_age" in v.annotations
+                                                  for v in values.values())):
+        yield f"age_band needs a slot of age bands with min_age annotations, not '{slot.name}'"
+    elif kind == "majority_status" and set(values) != {"minor", "adult"}:
+        yield f"majority_status needs a minor/adult slot, not '{slot.name}'"
+    elif kind == "country":
+        if slot.enum != "CountryCode":
+            yield f"country needs a slot with range CountryCode, not '{slot.name}'"
+        if transform.country_format is None:
+            yield "country needs country_format: alpha_2, alpha_3 or name"
+    elif kind == "year" and slot.range != "integer":
+        yield f"year needs an integer slot, not '{slot.name}' ({slot.range})"
+    elif kind == "constant" and transform.constant is None:
+        yield "constant needs a 'constant' value"
+    elif kind == "flags":
+        if not slot.multivalued:
+            yield f"flags needs a multivalued slot, not '{slot.name}'"
+        if not transform.true_codes:
+            yield "flags needs true_codes, e.g. [\"1\"]"
+        columns = set(variable.column)
+        keys = set(variable.values or {})
+        if keys - columns:
+            yield f"flags values must be keyed by the variable's columns; " \
+                  f"not a column: {', '.join(sorted(keys - columns))}"
+        if columns - keys:
+            yield f"flag column(s) without a target value: {', '.join(sorted(columns - keys))}"

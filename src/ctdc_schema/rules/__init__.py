@@ -1,0 +1,53 @@
+"""The rule catalogue. One module per family; each rule's code, docs and check live together.
+
+| codes | module | what |
+|---|---|---|
+| CW0xx | :mod:`.parsing` | unreadable file, YAML syntax, duplicate keys, format structure |
+| CW10x | :mod:`.identity` | source/version naming, vocabulary version range |
+| CW11x | :mod:`.windows` | validity windows of one source's versions |
+| CW2xx | :mod:`.variables` | slots, targets, transforms |
+| CW3xx | :mod:`.codes` | source codes: duplicates after folding, missing codes |
+| CW4xx | :mod:`.definitions` | definitional conflicts (legal definition, unit of record) |
+| CW5xx | :mod:`.crosssource` | the same target reached differently by different sources |
+| VC1xx | :mod:`.vocabulary` | the vocabulary itself |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.findings import Finding
+from ctdc_schema.vocabulary import Vocabulary
+
+FileCheck = Callable[[LoadedCrosswalk, Vocabulary], Iterator[Finding]]
+SetCheck = Callable[[list[LoadedCrosswalk], Vocabulary], Iterator[Finding]]
+
+#: checks of one crosswalk against the vocabulary
+FILE_CHECKS: list[FileCheck] = []
+#: checks across all crosswalks in context (windows, cross-source)
+SET_CHECKS: list[SetCheck] = []
+
+
+def file_check(func: FileCheck) -> FileCheck:
+    FILE_CHECKS.append(func)
+    return func
+
+
+def set_check(func: SetCheck) -> SetCheck:
+    SET_CHECKS.append(func)
+    return func
+
+
+def load_all() -> None:
+    """Import every rule module so that the registry and the check lists are complete."""
+    from ctdc_schema.rules import (  # noqa: F401
+        codes,
+        crosssource,
+        definitions,
+        identity,
+        parsing,
+        variables,
+        vocabulary,
+        windows,
+    )

@@ -1,0 +1,94 @@
+"""CW5xx: the same vocabulary value reached by different sources with different meanings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.datamodel.crosswalk import ValueMapping, Variable
+from ctdc_schema.findings import Finding, Rule, Severity, register
+from ctdc_schema.rules import set_check
+from ctdc_schema.rules.variables import targets
+from ctdc_schema.vocabulary import Vocabulary
+
+CROSS_SOURCE = register(Rule(
+    code="CW501", name="cross-source-conflict", severity=Severity.WARNING,
+    summary="Different sources reach the same vocabulary value under different predicates or "
+            "legal definitions.",
+    explanation=(
+        "Harmonised counts add records from every source. When Polaris reaches "
+        "`exploitation_types: sexual_exploitation` as a closeMatch under the US TVPA and IOM as "
+        "an exactMatch under Palermo, the sum mixes two definitions. This is often unavoidable "
+        "and then documented, which is why it is a warning: it names every source involved, "
+        "once per target value, so that analysts can stratify by source or definition."
+    ),
+    bad="# polaris: legal_definition us_tvpa, predicate closeMatch -> sexual_exploitation\n"
+        "# iom:     legal_definition palermo,  predicate exactMatch -> sexual_exploitation\n",
+    good="(the same, stated in both crosswalks' notes; analyses stratify by legal_definition)\n",
+))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How one source reaches one target value."""
+
+    cw: LoadedCrosswalk
+    variable: int
+    code: str
+    predicate: str
+    definition: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.cw.label} ({self.predicate}, {self.definition})"
+
+
+def effective_predicate(variable: Variable, mapping: ValueMapping) -> str:
+    """The weaker of the variable's and the value's predicate (a bare target is exact)."""
+    value_level = str(mapping.predicate) if mapping.predicate else "exactMatch"
+    if value_level != "exactMatch":
+        return value_level
+    return str(variable.predicate)
+
+
+def current_versions(crosswalks: list[LoadedCrosswalk]) -> list[LoadedCrosswalk]:
+    """Per source, the version in use now: the open-ended or latest window."""
+    latest: dict[str, LoadedCrosswalk] = {}
+    for cw in crosswalks:
+        best = latest.get(cw.source_folder)
+        if best is None or (cw.model.valid_from, cw.model.valid_to is None) > (
+                best.model.valid_from, best.model.valid_to is None):
+            latest[cw.source_folder] = cw
+    return [latest[s] for s in sorted(latest)]
+
+
+@set_check
+def check_cross_source(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
+    reached: dict[tuple[str, str], list[Reach]] = defaultdict(list)
+    for cw in current_versions(crosswalks):
+        for index, variable in enumerate(cw.model.variables):
+            if variable.slot not in vocab.slots:
+                continue
+            seen: set[str] = set()
+            for code, mapping in (variable.values or {}).items():
+                for target in targets(mapping):
+                    if target not in seen:
+                        seen.add(target)
+                        reached[(variable.slot, target)].append(Reach(
+                            cw, index, code, effective_predicate(variable, mapping),
+                            str(cw.model.legal_definition)))
+    for (slot, target), reaches in sorted(reached.items()):
+        sources = {r.cw.source_folder for r in reaches}
+        meanings = {(r.predicate, r.definition) for r in reaches}
+        if len(sources) < 2 or len(meanings) < 2:
+            continue
+        first, *others = reaches
+        yield first.cw.at(
+            CROSS_SOURCE,
+            f"{slot}={target} is reached under different meanings: "
+            + "; ".join(r.label for r in reaches),
+            ["variables", first.variable, "values", first.code],
+            [r.cw.related(r.label, ["variables", r.variable, "values", r.code]) for r in others],
+        )

@@ -1,0 +1,137 @@
+"""VC1xx: the vocabulary itself keeps its conventions (see schema/ctdc.yaml, "Conventions")."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ctdc_schema import yamlsource
+from ctdc_schema.crosswalk.loader import Positions, to_data
+from ctdc_schema.findings import Finding, Rule, Severity, format_path, register
+from ctdc_schema.vocabulary import CTDC_PREFIX, Vocabulary
+
+UNLOADABLE = register(Rule(
+    code="VC001", name="vocabulary-unloadable", severity=Severity.ERROR,
+    summary="The vocabulary cannot be loaded.",
+    explanation=(
+        "A schema file has a YAML error, a duplicate key, or LinkML cannot resolve it (an "
+        "unknown import, range or prefix). Nothing that depends on the vocabulary can be checked "
+        "until it loads."
+    ),
+    bad="slots:\n  gender:\n    range: Gendr\n",
+    good="slots:\n  gender:\n    range: Gender\n",
+))
+
+UNDEFINED = register(Rule(
+    code="VC101", name="definition-missing", severity=Severity.ERROR,
+    summary="A slot or value has no definition ending with its source in [brackets].",
+    explanation=(
+        "Partners map their data by definition, not by name. Every slot and permissible value "
+        "states what it means, written for this vocabulary, and ends with the citation of its "
+        "source (codebook version and section, HTCDS field, ISIC section, legal text)."
+    ),
+    bad="female:\n  description: Female.\n",
+    good="female:\n  description: >-\n    The person identifies as female. "
+         "[CTDC codebook v6 (2017) §3 var. 3]\n",
+))
+
+DUPLICATE_CTDC_CODE = register(Rule(
+    code="VC102", name="duplicate-ctdc-code", severity=Severity.ERROR,
+    summary="Two values of one enum claim the same CTDC code.",
+    explanation=(
+        "`ctdc_code` is how the CTDC public layout is read and written; two values with one "
+        "code (ignoring case) make reading ambiguous."
+    ),
+    bad="male: {annotations: {ctdc_code: Male}}\nman: {annotations: {ctdc_code: male}}\n",
+    good="male: {annotations: {ctdc_code: Male}, aliases: [Man]}\n",
+))
+
+UNDECLARED_PREFIX = register(Rule(
+    code="VC103", name="undeclared-prefix", severity=Severity.ERROR,
+    summary="A meaning or mapping uses a CURIE prefix the schema does not declare.",
+    explanation="Every CURIE must expand to a URI through the schema's `prefixes`.",
+    bad="meaning: htcd:Feminine\n",
+    good="meaning: htcds:Feminine\n",
+))
+
+AMBIGUOUS_COLUMN = register(Rule(
+    code="VC104", name="ambiguous-ctdc-column", severity=Severity.ERROR,
+    summary="One CTDC column is an exact mapping of two vocabulary elements.",
+    explanation=(
+        "A CTDC column must resolve to one slot or one value of a grouped slot; partial "
+        "correspondences use close, broad, narrow or related mappings."
+    ),
+    bad="gender: {exact_mappings: [ctdc:gender]}\nsex: {exact_mappings: [ctdc:gender]}\n",
+    good="gender: {exact_mappings: [ctdc:gender]}\n",
+))
+
+CITATION = re.compile(r"\[[^\[\]]+\]\s*$")
+
+
+class SchemaLocator:
+    """Finds where a schema element is defined among the YAML files of the schema folder."""
+
+    def __init__(self, folder: Path, display: dict[Path, str]) -> None:
+        self.files: list[tuple[str, Positions]] = []
+        for path in sorted(folder.glob("*.yaml")):
+            positions = Positions()
+            to_data(yamlsource.compose(path), positions)
+            self.files.append((display.get(path, str(path)), positions))
+
+    def at(self, rule: Rule, message: str, parts: Sequence[str | int]) -> Finding:
+        key = tuple(parts)
+        for file, positions in self.files:
+            if key in positions.marks:
+                line, column = positions.marks[key]
+                return rule.at(message, file, line, column, format_path(parts))
+        file, positions = self.files[0]
+        return rule.at(message, file, *positions.find(parts), format_path(parts))
+
+
+def check_vocabulary(vocab: Vocabulary, display: dict[Path, str]) -> Iterator[Finding]:
+    locator = SchemaLocator(vocab.path.parent, display)
+    prefixes = set(vocab.view.schema.prefixes or {}) | {"linkml", "skos", "xsd", "schema"}
+    for imported in vocab.view.imports_closure():
+        prefixes |= set(getattr(vocab.view.schema_map.get(imported), "prefixes", None) or {})
+    exact_columns: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    where: tuple[str, ...]
+    for slot in vocab.slots.values():
+        where = ("slots", slot.name)
+        if not CITATION.search(slot.description):
+            yield locator.at(UNDEFINED, f"slot {slot.name} has no definition ending with a "
+                                        "[citation]", where)
+        for mapping in slot.mappings:
+            if mapping.curie.split(":", 1)[0] not in prefixes:
+                yield locator.at(UNDECLARED_PREFIX, f"undeclared prefix in {mapping.curie}",
+                                 where)
+            if mapping.predicate == "exactMatch" and mapping.curie.startswith(f"{CTDC_PREFIX}:"):
+                exact_columns[mapping.curie.lower()].append(where)
+    for enum in vocab.enum_names:
+        codes: dict[str, str] = {}
+        for value in vocab.enum_values(enum).values():
+            where = ("enums", enum, "permissible_values", value.name)
+            if not CITATION.search(value.description):
+                yield locator.at(UNDEFINED, f"value {enum}.{value.name} has no definition ending "
+                                            "with a [citation]", where)
+            if value.ctdc_code is not None:
+                folded = value.ctdc_code.casefold()
+                if folded in codes:
+                    yield locator.at(DUPLICATE_CTDC_CODE,
+                                     f"{enum}.{value.name} repeats ctdc_code "
+                                     f"'{value.ctdc_code}' of {enum}.{codes[folded]}", where)
+                codes.setdefault(folded, value.name)
+            curies = [m.curie for m in value.mappings] + ([value.meaning] if value.meaning else [])
+            for curie in curies:
+                if curie.split(":", 1)[0] not in prefixes:
+                    yield locator.at(UNDECLARED_PREFIX, f"undeclared prefix in {curie}", where)
+            for mapping in value.mappings:
+                if mapping.predicate == "exactMatch" and mapping.curie.startswith(
+                        f"{CTDC_PREFIX}:"):
+                    exact_columns[mapping.curie.lower()].append(where)
+    for curie, places in sorted(exact_columns.items()):
+        if len(places) > 1:
+            shown = ", ".join(format_path(p) for p in places)
+            yield locator.at(AMBIGUOUS_COLUMN, f"{curie} is an exact mapping of {shown}",
+                             places[1])

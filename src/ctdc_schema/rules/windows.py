@@ -1,0 +1,87 @@
+"""CW11x: the validity windows of one source's versions tile time without overlap."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import pairwise
+
+from packaging.version import Version
+
+from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.findings import Finding, Rule, Severity, register
+from ctdc_schema.rules import set_check
+from ctdc_schema.vocabulary import Vocabulary
+
+INVERTED = register(Rule(
+    code="CW111", name="window-inverted", severity=Severity.ERROR,
+    summary="`valid_to` is not after `valid_from`.",
+    explanation="A validity window is half-open, [valid_from, valid_to): it must not be empty.",
+    bad="valid_from: 2019-01-01\nvalid_to: 2019-01-01\n",
+    good="valid_from: 2019-01-01\nvalid_to: 2020-01-01\n",
+))
+
+OVERLAP = register(Rule(
+    code="CW112", name="window-overlap", severity=Severity.ERROR,
+    summary="Two versions of one source claim the same registration dates.",
+    explanation=(
+        "Every record is harmonised with exactly one crosswalk version: the one whose window "
+        "contains its registration date. Overlapping windows make that choice ambiguous. End the "
+        "older version where the newer begins (`valid_to` is exclusive)."
+    ),
+    bad="# 1.0.0.yaml\nvalid_from: 2015-01-01\nvalid_to: null\n"
+        "# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
+    good="# 1.0.0.yaml\nvalid_from: 2015-01-01\nvalid_to: 2017-03-01\n"
+         "# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
+))
+
+GAP = register(Rule(
+    code="CW113", name="window-gap", severity=Severity.WARNING,
+    summary="Registration dates between two versions of one source have no crosswalk.",
+    explanation=(
+        "Records registered in the gap cannot be harmonised. If the source sent no data then, "
+        "say so in the description; otherwise extend one of the windows."
+    ),
+    bad="# 1.0.0.yaml\nvalid_to: 2017-01-01\n# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
+    good="# 1.0.0.yaml\nvalid_to: 2017-03-01\n# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
+))
+
+VERSION_ORDER = register(Rule(
+    code="CW114", name="version-order", severity=Severity.WARNING,
+    summary="A later validity window has a lower version number.",
+    explanation="Versions should increase with time so that the newest window is the highest.",
+    bad="# 2.0.0.yaml\nvalid_from: 2015-01-01\n# 1.0.0.yaml\nvalid_from: 2017-03-01\n",
+    good="# 1.0.0.yaml\nvalid_from: 2015-01-01\n# 2.0.0.yaml\nvalid_from: 2017-03-01\n",
+))
+
+
+@set_check
+def check_windows(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
+    by_source: dict[str, list[LoadedCrosswalk]] = defaultdict(list)
+    for cw in crosswalks:
+        by_source[cw.source_folder].append(cw)
+    for versions in by_source.values():
+        ordered = sorted(versions, key=lambda c: (c.model.valid_from, Version(c.model.version)))
+        for cw in ordered:
+            start, end = cw.model.valid_from, cw.model.valid_to
+            if end is not None and end <= start:
+                yield cw.at(INVERTED, f"valid_to {end} is not after valid_from {start}",
+                            ["valid_to"])
+        for before, after in pairwise(ordered):
+            end, start = before.model.valid_to, after.model.valid_from
+            if end is None or end > start:
+                shown = "open-ended" if end is None else f"until {end}"
+                yield after.at(OVERLAP, f"window from {start} overlaps {before.label} "
+                                        f"({before.model.valid_from}, {shown})", ["valid_from"],
+                               [before.related(f"{before.label} window", ["valid_to"])])
+                yield before.at(OVERLAP, f"window ({shown}) overlaps {after.label} "
+                                         f"(from {start})", ["valid_to"],
+                                [after.related(f"{after.label} window", ["valid_from"])])
+            elif end < start:
+                yield after.at(GAP, f"no crosswalk of this source covers records registered "
+                                    f"from {end} to {start} (after {before.label})",
+                               ["valid_from"], [before.related(before.label, ["valid_to"])])
+            if Version(after.model.version) < Version(before.model.version):
+                yield after.at(VERSION_ORDER, f"version {after.model.version} starts after "
+                                              f"{before.label} but has a lower number",
+                               ["version"])
