@@ -179,6 +179,48 @@ def rules_command(
                f"{chosen.explanation}\n\nBad:\n{chosen.bad}\nGood:\n{chosen.good}")
 
 
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Crosswalk files or folders (default: every bundled crosswalk).",
+                   show_default=False),
+]
+
+
+@app.command()
+def overlap(
+    paths: PathsArgument = None,
+    schema: SchemaOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Print which sources cover which vocabulary slots (exact / partial), and the overlap."""
+    from ctdc_schema import overlap as overlap_module
+    from ctdc_schema.errors import UsageError
+
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, not '{output_format}'")
+    table = overlap_module.compute(paths or None, schema)
+    typer.echo(table.render_text() if output_format == "text" else table.render_json(), nl=False)
+
+
+export_app = typer.Typer(help="Export the specification in other formats.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("sssom")
+def export_sssom(
+    paths: PathsArgument = None,
+    schema: SchemaOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write the TSV to FILE instead of stdout."),
+    ] = None,
+) -> None:
+    """Write the crosswalks' value mappings as an SSSOM TSV (literal subjects)."""
+    from ctdc_schema import sssom
+
+    _emit(sssom.export(paths or None, schema), output)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code instead of exiting."""
     try:

@@ -140,6 +140,36 @@ def _render_target(target: Target, schema_dir: Path, tmp: Path) -> dict[str, byt
     return out
 
 
+def _fence(text: str) -> str:
+    """A YAML code block (plain text when the example is prose in parentheses)."""
+    language = "text" if text.startswith("(") else "yaml"
+    return f"```{language}\n{text.rstrip()}\n```\n"
+
+
+def render_rule_docs() -> dict[str, bytes]:
+    """One Markdown page per rule of the registry, plus an index (docs site input)."""
+    from ctdc_schema import rules
+    from ctdc_schema.findings import RULES
+
+    rules.load_all()
+    out: dict[str, bytes] = {}
+    index = ["# Rules of `ctdc validate`\n", "Every finding has a stable code. "
+             "`ctdc rules CODE` prints the same text in a terminal.\n",
+             "| code | name | severity | summary |", "|---|---|---|---|"]
+    for rule in sorted(RULES.values(), key=lambda r: r.code):
+        index.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} "
+                     f"| {rule.summary} |")
+        page = (
+            f"# {rule.code} {rule.name}\n\n"
+            f"**Severity:** {rule.severity.value}\n\n{rule.summary}\n\n"
+            f"## What it means\n\n{rule.explanation}\n\n"
+            f"## Bad\n\n{_fence(rule.bad)}\n## Good\n\n{_fence(rule.good)}"
+        )
+        out[f"{DOCS_DIR}/rules/{rule.code}.md"] = page.encode()
+    out[f"{DOCS_DIR}/rules/index.md"] = ("\n".join(index) + "\n").encode()
+    return out
+
+
 def render(schema_dir: Path) -> dict[str, bytes]:
     """Render every generated file (project-relative path -> bytes) from ``schema_dir``."""
     main = schema_dir / resources.MAIN_SCHEMA_FILE
@@ -159,6 +189,7 @@ def render(schema_dir: Path) -> dict[str, bytes]:
         Vocabulary(work / resources.MAIN_SCHEMA_FILE)  # located errors before the generators
         for target in TARGETS:
             rendered.update(_render_target(target, work, tmp))
+        rendered.update(render_rule_docs())
         leaked = [path for path, data in rendered.items() if tmp_name.encode() in data]
     if leaked:  # a generator embedded a temporary path: the output would not be reproducible
         raise RuntimeError(f"generator output embeds a temporary path: {leaked[0]}")

@@ -173,6 +173,16 @@ class LoadedCrosswalk:
         return self.path.parent.name
 
     @property
+    def source_key(self) -> Path:
+        """The source's folder, which groups its versions."""
+        return self.path.resolve().parent
+
+    @property
+    def root_key(self) -> Path:
+        """The crosswalk root (folder of source folders) the file belongs to."""
+        return self.path.resolve().parent.parent
+
+    @property
     def label(self) -> str:
         return f"{self.model.source}@{self.model.version}"
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctdc_schema.errors import UsageError
+
+if TYPE_CHECKING:
+    from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -48,3 +52,14 @@ def context_files(files: Iterable[Path]) -> list[Path]:
         for sibling in crosswalk_files(file.resolve().parent.parent):
             context.setdefault(sibling.resolve(), sibling)
     return sorted(context.values(), key=lambda p: str(p.resolve()))
+
+
+def current_versions(crosswalks: list[LoadedCrosswalk]) -> list[LoadedCrosswalk]:
+    """Per source, the version in use now: the open-ended or latest window."""
+    latest: dict[str, LoadedCrosswalk] = {}
+    for cw in crosswalks:
+        best = latest.get(cw.source_folder)
+        if best is None or (cw.model.valid_from, cw.model.valid_to is None) > (
+                best.model.valid_from, best.model.valid_to is None):
+            latest[cw.source_folder] = cw
+    return [latest[s] for s in sorted(latest)]

@@ -15,13 +15,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.findings import Finding
-from ctdc_schema.vocabulary import Vocabulary
+if TYPE_CHECKING:  # the loader imports rules.parsing: keep this package import-light
+    from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+    from ctdc_schema.findings import Finding
+    from ctdc_schema.vocabulary import Vocabulary
 
-FileCheck = Callable[[LoadedCrosswalk, Vocabulary], Iterator[Finding]]
-SetCheck = Callable[[list[LoadedCrosswalk], Vocabulary], Iterator[Finding]]
+FileCheck = Callable[["LoadedCrosswalk", "Vocabulary"], Iterator["Finding"]]
+SetCheck = Callable[[list["LoadedCrosswalk"], "Vocabulary"], Iterator["Finding"]]
 
 #: checks of one crosswalk against the vocabulary
 FILE_CHECKS: list[FileCheck] = []

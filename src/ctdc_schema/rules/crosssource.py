@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.crosswalk.registry import current_versions
 from ctdc_schema.datamodel.crosswalk import ValueMapping, Variable
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import set_check
@@ -53,19 +55,16 @@ def effective_predicate(variable: Variable, mapping: ValueMapping) -> str:
     return str(variable.predicate)
 
 
-def current_versions(crosswalks: list[LoadedCrosswalk]) -> list[LoadedCrosswalk]:
-    """Per source, the version in use now: the open-ended or latest window."""
-    latest: dict[str, LoadedCrosswalk] = {}
-    for cw in crosswalks:
-        best = latest.get(cw.source_folder)
-        if best is None or (cw.model.valid_from, cw.model.valid_to is None) > (
-                best.model.valid_from, best.model.valid_to is None):
-            latest[cw.source_folder] = cw
-    return [latest[s] for s in sorted(latest)]
-
-
 @set_check
 def check_cross_source(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
+    by_root: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
+    for cw in crosswalks:
+        by_root[cw.root_key].append(cw)
+    for group in by_root.values():
+        yield from _conflicts(group, vocab)
+
+
+def _conflicts(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
     reached: dict[tuple[str, str], list[Reach]] = defaultdict(list)
     for cw in current_versions(crosswalks):
         for index, variable in enumerate(cw.model.variables):

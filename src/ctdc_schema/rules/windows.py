@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
+from pathlib import Path
 
 from packaging.version import Version
 
@@ -57,9 +58,9 @@ VERSION_ORDER = register(Rule(
 
 @set_check
 def check_windows(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
-    by_source: dict[str, list[LoadedCrosswalk]] = defaultdict(list)
+    by_source: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
     for cw in crosswalks:
-        by_source[cw.source_folder].append(cw)
+        by_source[cw.source_key].append(cw)
     for versions in by_source.values():
         ordered = sorted(versions, key=lambda c: (c.model.valid_from, Version(c.model.version)))
         for cw in ordered:
@@ -69,13 +70,14 @@ def check_windows(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Itera
                             ["valid_to"])
         for before, after in pairwise(ordered):
             end, start = before.model.valid_to, after.model.valid_from
+            end_key = "valid_to" if "valid_to" in before.raw else "valid_from"
             if end is None or end > start:
                 shown = "open-ended" if end is None else f"until {end}"
                 yield after.at(OVERLAP, f"window from {start} overlaps {before.label} "
                                         f"({before.model.valid_from}, {shown})", ["valid_from"],
-                               [before.related(f"{before.label} window", ["valid_to"])])
+                               [before.related(f"{before.label} window", [end_key])])
                 yield before.at(OVERLAP, f"window ({shown}) overlaps {after.label} "
-                                         f"(from {start})", ["valid_to"],
+                                         f"(from {start})", [end_key],
                                 [after.related(f"{after.label} window", ["valid_from"])])
             elif end < start:
                 yield after.at(GAP, f"no crosswalk of this source covers records registered "

@@ -1,0 +1,98 @@
+"""Export the value mappings of the crosswalks as an SSSOM mapping set (TSV).
+
+SSSOM carries the 1:1 and n:1 part of a crosswalk: which source code lands on which
+vocabulary value, with which SKOS predicate. Source codes are *literals* (SSSOM 1.1 literal
+mappings: ``subject_type: rdfs literal``, the code in ``subject_label``) because they are text
+a source writes, not terms with identifiers; the crosswalk and version they belong to are
+``subject_source`` and ``subject_source_version``. Codes that mean "unknown" (missing codes)
+and codes declared unmappable have ``object_id: sssom:NoTermFound``. Transforms (age bands,
+country lookups) do not fit SSSOM and are left out, except their explicit overrides.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ctdc_schema import resources, vocabulary
+from ctdc_schema.crosswalk import loader, registry
+from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.errors import InputError
+from ctdc_schema.rules.crosssource import effective_predicate
+from ctdc_schema.rules.variables import targets
+
+VOCAB_PREFIX = "https://w3id.org/ctdc-schema/"
+SOURCE_PREFIX = "https://w3id.org/ctdc-schema/crosswalks/"
+NO_TERM = "sssom:NoTermFound"
+JUSTIFICATION = "semapv:ManualMappingCuration"
+COLUMNS = (
+    "subject_id", "subject_label", "subject_type", "subject_source", "subject_source_version",
+    "predicate_id", "object_id", "object_label", "object_source", "object_source_version",
+    "mapping_justification", "comment",
+)
+
+
+def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[dict[str, str]]:
+    model = crosswalk.model
+    common = {
+        "subject_type": "rdfs literal",
+        "subject_source": f"ctdcsrc:{model.source}",
+        "subject_source_version": model.version,
+        "object_source": "ctdcv:ctdc",
+        "object_source_version": vocab.version,
+        "mapping_justification": JUSTIFICATION,
+    }
+    for code in model.missing_codes or []:
+        yield {**common, "subject_id": "", "subject_label": code, "predicate_id": "skos:exactMatch",
+               "object_id": NO_TERM, "object_label": "",
+               "comment": "missing code: unknown for every variable"}
+    for variable in model.variables:
+        slot = vocab.slots.get(variable.slot)
+        if slot is None:
+            continue
+        columns = ", ".join(variable.column)
+        for code, mapping in (variable.values or {}).items():
+            predicate = f"skos:{effective_predicate(variable, mapping)}"
+            note = " ".join(filter(None, [mapping.note]))
+            comment = f"column {columns} -> slot {slot.name}" + (f"; {note}" if note else "")
+            reached = targets(mapping)
+            if not reached:
+                yield {**common, "subject_id": "", "subject_label": code,
+                       "predicate_id": predicate, "object_id": NO_TERM, "object_label": "",
+                       "comment": comment + "; declared unmappable"}
+            for target in reached:
+                enum = slot.enum or slot.range
+                yield {**common, "subject_id": "", "subject_label": code,
+                       "predicate_id": predicate, "object_id": f"ctdcv:{enum}/{target}",
+                       "object_label": target, "comment": comment}
+
+
+def export(paths: Sequence[Path] | None = None, schema: Path | str | None = None) -> str:
+    """The SSSOM TSV text for the bundled crosswalks, or those under ``paths``."""
+    vocab = vocabulary.load(schema)
+    files = registry.expand(paths) if paths else registry.crosswalk_files(
+        resources.data_dir("crosswalks"))
+    buffer = io.StringIO()
+    buffer.write(
+        "#curie_map:\n"
+        f"#  ctdcv: {VOCAB_PREFIX}\n"
+        f"#  ctdcsrc: {SOURCE_PREFIX}\n"
+        f"#mapping_set_id: {VOCAB_PREFIX}mappings/crosswalks.sssom.tsv\n"
+        "#mapping_set_title: ctdc-schema crosswalks, value mappings\n"
+        f"#mapping_set_version: {vocab.version}\n"
+        "#license: https://creativecommons.org/licenses/by/4.0/\n"
+    )
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n",
+                            quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    for path in files:
+        crosswalk, findings = loader.load(path)
+        if crosswalk is None:
+            first = findings[0]
+            raise InputError(f"{first.code} {first.message} (run `ctdc validate`)", first.file,
+                             first.line, first.column)
+        for row in _rows(crosswalk, vocab):
+            writer.writerow(row)
+    return buffer.getvalue()

@@ -1,0 +1,133 @@
+"""Every rule has a bad file under tests/data/rules/<CODE>/ that triggers it at a marked line.
+
+A marker comment ``# expect: CODE`` at the end of a line says that finding CODE must be
+reported on exactly that line of exactly that file; findings without a marker fail the test,
+so the fixtures also prove that nothing else fires.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, ROOT
+from ctdc_schema import checker, rules
+from ctdc_schema.findings import RULES
+
+RULE_DATA = DATA / "rules"
+MARKER = re.compile(rb"#\s*expect:\s*([A-Z]{2}\d{3}(?:[ ,]+[A-Z]{2}\d{3})*)")
+
+
+def expected(root: Path) -> set[tuple[str, int, str]]:
+    found = set()
+    for path in sorted(root.rglob("*.yaml")):
+        for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+            match = MARKER.search(line)
+            if match:
+                for code in re.split(r"[ ,]+", match.group(1).decode()):
+                    found.add((path.relative_to(root).as_posix(), number, code))
+    return found
+
+
+def reported(root: Path) -> set[tuple[str, int, str]]:
+    report = checker.validate([root], ROOT / "schema")
+    return {
+        (Path(f.file).resolve().relative_to(root.resolve()).as_posix(), f.line or 0, f.code)
+        for f in report.findings
+    }
+
+
+@pytest.mark.parametrize("root", sorted(p for p in RULE_DATA.iterdir() if p.is_dir()),
+                         ids=lambda p: p.name)
+def test_rule_fires_exactly_at_marked_lines(root: Path) -> None:
+    marks = expected(root)
+    assert any(code == root.name for _, _, code in marks) or root.name == "CW004", root
+    assert reported(root) == marks | _unmarked(root)
+
+
+def _unmarked(root: Path) -> set[tuple[str, int, str]]:
+    # An empty file cannot hold a marker comment: it must be reported at 1:1.
+    return {(p.relative_to(root).as_posix(), 1, "CW004")
+            for p in root.rglob("*.yaml") if p.stat().st_size == 0}
+
+
+def test_every_crosswalk_rule_has_a_fixture() -> None:
+    rules.load_all()
+    crosswalk_codes = {code for code in RULES if code.startswith("CW")}
+    fixtures = {p.name for p in RULE_DATA.iterdir() if p.is_dir()}
+    assert crosswalk_codes == fixtures
+
+
+# -- vocabulary rules: a copy of schema/ with one defect each ------------------------------------
+
+def _schema_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "schema"
+    shutil.copytree(ROOT / "schema", target)
+    return target
+
+
+def _line_of(path: Path, text: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def _vocab_findings(schema: Path) -> set[tuple[str, int, str]]:
+    report = checker.validate(None, schema / "ctdc.yaml")
+    return {(Path(f.file).name, f.line or 0, f.code) for f in report.findings
+            if f.code.startswith("VC")}
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_vc001_unloadable_vocabulary(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    _replace(schema / "ctdc.yaml", "  - provenance\n", "  - provenance\n  - no_such_module\n")
+    findings = _vocab_findings(schema)
+    assert {code for _, _, code in findings} == {"VC001"}
+
+
+def test_vc101_definition_without_citation(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "provenance.yaml"
+    _replace(path, "        meaning: htcds:ActualVictimOfTrafficking\n",
+             "        meaning: htcds:ActualVictimOfTrafficking\n")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("      victim:\n")
+    end = text.index("        meaning: htcds:ActualVictimOfTrafficking")
+    path.write_text(text[:start] + "      victim:\n        description: An assisted victim.\n"
+                    + text[end:], encoding="utf-8")
+    assert _vocab_findings(schema) == {("provenance.yaml", _line_of(path, "      victim:"),
+                                        "VC101")}
+
+
+def test_vc102_duplicate_ctdc_code(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "ctdc.yaml"
+    _replace(path, "ctdc_code: Male", "ctdc_code: female")
+    assert _vocab_findings(schema) == {("ctdc.yaml", _line_of(path, "      male:"), "VC102")}
+
+
+def test_vc103_undeclared_prefix(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "ctdc.yaml"
+    _replace(path, "exact_mappings:\n      - ctdc:gender", "exact_mappings:\n      - ctcd:gender")
+    findings = _vocab_findings(schema)
+    assert ("ctdc.yaml", _line_of(path, "  gender:"), "VC103") in findings
+
+
+def test_vc104_ambiguous_ctdc_column(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "ctdc.yaml"
+    _replace(path, "      - ctdc:citizenship", "      - ctdc:citizenship\n      - ctdc:gender")
+    findings = _vocab_findings(schema)
+    assert ("ctdc.yaml", _line_of(path, "  gender:"), "VC104") in findings or \
+        ("ctdc.yaml", _line_of(path, "  citizenship:"), "VC104") in findings
