@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: regenerate the artefacts from schema/ and check the whole specification
+## make run: regenerate the artefacts, validate the whole specification, print the overlap
 run: $(STAMP)
 	$(BIN)/ctdc generate
-	$(BIN)/ctdc generate --check
+	$(BIN)/ctdc validate
+	$(BIN)/ctdc overlap
 
 ## make test: the full suite (pytest, drift check, ruff, mypy)
 test: $(STAMP)

@@ -35,6 +35,8 @@ def project_copy(tmp_path: Path) -> Path:
         shutil.copytree(ROOT / part, tmp_path / part)
     datamodel = tmp_path / "src" / "ctdc_schema" / "datamodel"
     datamodel.mkdir(parents=True)
-    shutil.copyfile(ROOT / "src/ctdc_schema/datamodel/ctdc.py", datamodel / "ctdc.py")
+    for module in (ROOT / "src/ctdc_schema/datamodel").glob("*.py"):
+        if module.name != "__init__.py":
+            shutil.copyfile(module, datamodel / module.name)
     shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import DATA, ROOT
 from jsonschema.validators import validator_for
 
-from conftest import DATA, ROOT
 from ctdc_schema import checker, reporters
 from ctdc_schema.cli import run
 from ctdc_schema.findings import Report

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ROOT
+
 from ctdc_schema import checker, rules
 from ctdc_schema.findings import RULES
 

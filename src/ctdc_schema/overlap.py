@@ -18,7 +18,17 @@ from ctdc_schema import resources, vocabulary
 from ctdc_schema.crosswalk import loader, registry
 from ctdc_schema.errors import InputError, UsageError
 
-EXACT, PARTIAL = "exact", "partial"
+EXACT, PARTIAL, DECLARED = "exact", "partial", "declared"
+
+#: record slots filled from a crosswalk's header rather than from a source column
+HEADER_SLOTS = {
+    "data_source_type": "data_source_type",
+    "contributing_organisation": "organisation",
+    "source_id": "source",
+    "crosswalk_version": "version",
+    "unit_of_record": "unit_of_record",
+    "legal_definition": "legal_definition",
+}
 
 
 @dataclass
@@ -33,9 +43,10 @@ class Overlap:
         return {slot for slot, row in self.cells.items() if source in row}
 
     def shared(self, sources: Sequence[str] | None = None) -> list[str]:
-        """Slots covered by every one of ``sources`` (default: all)."""
+        """Data slots (not header-declared) covered by every one of ``sources`` (default: all)."""
         chosen = list(sources or self.sources)
-        return [s for s in self.slots if all(src in self.cells.get(s, {}) for src in chosen)]
+        return [s for s in self.slots
+                if all(self.cells.get(s, {}).get(src, DECLARED) != DECLARED for src in chosen)]
 
     def pairs(self) -> dict[str, int]:
         return {f"{a} & {b}": len(self.shared([a, b]))
@@ -64,13 +75,13 @@ class Overlap:
         lines.append("")
         lines.append(f"sources: {', '.join(self.sources)}")
         for source in self.sources:
-            covered = self.covered(source)
-            exact = sum(1 for s in covered if self.cells[s][source] == EXACT)
-            lines.append(f"{source}: {len(covered)} slots ({exact} exact, "
-                         f"{len(covered) - exact} partial)")
+            kinds = [self.cells[s][source] for s in self.covered(source)]
+            lines.append(f"{source}: {kinds.count(EXACT) + kinds.count(PARTIAL)} data slots "
+                         f"({kinds.count(EXACT)} exact, {kinds.count(PARTIAL)} partial), "
+                         f"{kinds.count(DECLARED)} declared in the crosswalk header")
         for pair, count in self.pairs().items():
             lines.append(f"shared by {pair}: {count}")
-        lines.append(f"shared by all {len(self.sources)} sources: {len(self.shared())}")
+        lines.append(f"shared by all {len(self.sources)} sources: {len(self.shared())} data slots")
         return "\n".join(lines) + "\n"
 
     def render_json(self) -> str:
@@ -111,4 +122,7 @@ def compute(paths: Sequence[Path] | None = None, schema: Path | str | None = Non
                 by_slot.setdefault(variable.slot, []).append(variable)
         for slot, variables in by_slot.items():
             result.cells.setdefault(slot, {})[crosswalk.label] = _kind(variables)
+        for slot, key in HEADER_SLOTS.items():
+            if slot in vocab.slots and getattr(crosswalk.model, key, None) is not None:
+                result.cells.setdefault(slot, {}).setdefault(crosswalk.label, DECLARED)
     return result

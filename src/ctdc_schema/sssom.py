@@ -45,6 +45,8 @@ def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[
         "mapping_justification": JUSTIFICATION,
     }
     for code in model.missing_codes or []:
+        if not code.strip():
+            continue  # SSSOM cannot carry an empty literal; see mapping_set_description
         yield {**common, "subject_id": "", "subject_label": code, "predicate_id": "skos:exactMatch",
                "object_id": NO_TERM, "object_label": "",
                "comment": "missing code: unknown for every variable"}
@@ -58,6 +60,8 @@ def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[
             note = " ".join(filter(None, [mapping.note]))
             comment = f"column {columns} -> slot {slot.name}" + (f"; {note}" if note else "")
             reached = targets(mapping)
+            if not code.strip():
+                continue
             if not reached:
                 yield {**common, "subject_id": "", "subject_label": code,
                        "predicate_id": predicate, "object_id": NO_TERM, "object_label": "",
@@ -81,6 +85,9 @@ def export(paths: Sequence[Path] | None = None, schema: Path | str | None = None
         f"#  ctdcsrc: {SOURCE_PREFIX}\n"
         f"#mapping_set_id: {VOCAB_PREFIX}mappings/crosswalks.sssom.tsv\n"
         "#mapping_set_title: ctdc-schema crosswalks, value mappings\n"
+        "#mapping_set_description: Source codes (literals) of every crosswalk mapped to values "
+        "of the CTDC vocabulary. An empty cell is always a missing code and is not listed, "
+        "since SSSOM cannot carry an empty literal; transforms are not represented.\n"
         f"#mapping_set_version: {vocab.version}\n"
         "#license: https://creativecommons.org/licenses/by/4.0/\n"
     )

@@ -16,6 +16,7 @@ The composed node tree keeps every scalar's original text and position; callers 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,26 @@ def compose(path: Path, text: str | None = None) -> Node:
     """Parse ``path`` into a ruamel node tree (positions and original scalar text kept).
 
     Duplicate keys are detected here as well, because composing alone does not check them.
+    Results are cached per file version: schema modules are read by several checks, and
+    ruamel's pure-Python composer is the slowest step of a validation run. Treat the returned
+    tree as read-only.
     """
     if text is None:
-        text = read_text(path)
+        try:
+            stat = path.stat()
+        except OSError:
+            read_text(path)  # raises the located InputError
+            raise
+        return _compose_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
+    return _compose_text(path, text)
+
+
+@functools.lru_cache(maxsize=64)
+def _compose_cached(path: Path, mtime_ns: int, size: int) -> Node:
+    return _compose_text(path, read_text(path))
+
+
+def _compose_text(path: Path, text: str) -> Node:
     if not text.strip():
         raise InputError("file is empty", path, 1, 1)
     try:

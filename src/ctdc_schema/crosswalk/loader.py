@@ -75,8 +75,11 @@ def to_data(node: Node, positions: Positions, parts: PathParts = ()) -> Any:
             positions.marks[(*parts, index)] = _mark(item)
             items.append(to_data(item, positions, (*parts, index)))
         return items
-    if node.tag == NULL_TAG and getattr(node, "style", None) is None:
+    style = getattr(node, "style", None)
+    if node.tag == NULL_TAG and style is None:
         return None
+    if style == ">":  # ruamel marks the folds of `>` scalars with BEL; the text has none
+        return str(node.value).replace("\a", "")
     return str(node.value)
 
 

@@ -67,3 +67,36 @@ def check_identity(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
     if Version(vocab.version) not in accepted:
         yield cw.at(SCHEMA_VERSION, f"the vocabulary is version {vocab.version}, outside "
                                     f"schema_version '{model.schema_version}'", ["schema_version"])
+
+
+EDITOR_SCHEMA = register(Rule(
+    code="CW104", name="editor-schema-missing", severity=Severity.WARNING,
+    summary="The file does not start with a `# yaml-language-server: $schema=...` line pointing "
+            "at the crosswalk schema.",
+    explanation=(
+        "Editors with the YAML language server (VS Code, Neovim, JetBrains) read this first "
+        "line to offer completion of keys, slots and predicates and to underline structural "
+        "errors while you type. It must name `crosswalk.schema.json`, by a relative path that "
+        "exists or by URL."
+    ),
+    bad="source: polaris\n",
+    good="# yaml-language-server: $schema=../../generated/jsonschema/crosswalk.schema.json\n"
+         "source: polaris\n",
+))
+
+SCHEMA_LINE = "# yaml-language-server: $schema="
+
+
+@file_check
+def check_editor_schema(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
+    first = cw.path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    if not first.startswith(SCHEMA_LINE):
+        yield EDITOR_SCHEMA.at("first line is not '# yaml-language-server: $schema=...'",
+                               cw.file, 1, 1)
+        return
+    target = first[len(SCHEMA_LINE):].strip()
+    local = "://" not in target
+    if not target.endswith("crosswalk.schema.json") or (
+            local and not (cw.path.parent / target).is_file()):
+        yield EDITOR_SCHEMA.at(f"$schema={target} is not an existing crosswalk.schema.json",
+                               cw.file, 1, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -74,11 +75,18 @@ class SchemaLocator:
     """Finds where a schema element is defined among the YAML files of the schema folder."""
 
     def __init__(self, folder: Path, display: dict[Path, str]) -> None:
-        self.files: list[tuple[str, Positions]] = []
-        for path in sorted(folder.glob("*.yaml")):
+        self.folder = folder
+        self.display = display
+
+    @functools.cached_property
+    def files(self) -> list[tuple[str, Positions]]:
+        """Positions of every schema file, read only when a finding needs a location."""
+        found = []
+        for path in sorted(self.folder.glob("*.yaml")):
             positions = Positions()
             to_data(yamlsource.compose(path), positions)
-            self.files.append((display.get(path, str(path)), positions))
+            found.append((self.display.get(path, str(path)), positions))
+        return found
 
     def at(self, rule: Rule, message: str, parts: Sequence[str | int]) -> Finding:
         key = tuple(parts)

@@ -1,0 +1,39 @@
+"""The pre-commit hook and the GitHub Action call the real command with valid options."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from ruamel.yaml import YAML
+
+from ctdc_schema.cli import FORMATS, run
+
+
+def test_pre_commit_hook_runs_ctdc_validate_on_crosswalks() -> None:
+    (hook,) = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "ctdc-validate"
+    assert hook["entry"] == "ctdc validate"
+    assert hook["language"] == "python"
+    pattern = re.compile(hook["files"])
+    assert pattern.search("crosswalks/polaris/1.1.0.yaml")
+    assert pattern.search("data/crosswalks/iom/1.0.0.yml")
+    assert not pattern.search("schema/ctdc.yaml")
+
+
+def test_action_installs_itself_and_annotates() -> None:
+    action = YAML(typ="safe").load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    scripts = " ".join(step.get("run", "") for step in action["runs"]["steps"])
+    assert '"${{ github.action_path }}"' in scripts
+    command = re.search(r"ctdc validate [^\n]*", scripts)
+    assert command and "--format github" in command.group(0)
+    assert "github" in FORMATS
+    assert set(action["inputs"]) == {"paths", "fail-on", "python-version"}
+
+
+def test_hook_style_invocation_with_file_arguments() -> None:
+    # pre-commit passes the changed files as arguments
+    files = sorted(str(p) for p in (ROOT / "crosswalks").glob("*/*.yaml"))
+    assert files
+    assert run(["validate", "--format", "github", *files]) == 0
