@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,9 @@ def test_wheel_contains_schema_and_generated_files(wheel: Path) -> None:
         "ctdc_schema/_data/schema/ctdc.yaml",
         "ctdc_schema/_data/schema/countries.yaml",
         "ctdc_schema/_data/generated/jsonschema/ctdc.schema.json",
+        "ctdc_schema/_data/generated/jsonschema/crosswalk.schema.json",
+        "ctdc_schema/_data/crosswalks/polaris/1.1.0.yaml",
+        "ctdc_schema/datamodel/crosswalk.py",
         "ctdc_schema/datamodel/ctdc.py",
         "ctdc_schema/py.typed",
     ):
@@ -56,3 +60,18 @@ def test_installed_wheel_works_outside_the_checkout(wheel: Path, tmp_path: Path)
     schema_line, summary = result.stdout.strip().splitlines()
     assert schema_line.startswith(str(site / "ctdc_schema" / "_data" / "schema"))
     assert summary.startswith("1.0.0 ") and summary.endswith(" female")
+
+
+@pytest.mark.slow
+def test_installed_wheel_validates_its_bundled_spec(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    result = subprocess.run(
+        [sys.executable, "-m", "ctdc_schema", "validate", "--format", "json"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site), "CTDC_SCHEMA": ""},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["summary"]["errors"] == 0
+    assert any("_data/crosswalks/iom/1.0.0.yaml" in f for f in report["files"])

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node
 
@@ -55,21 +54,12 @@ def read_text(path: Path) -> str:
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    return yaml
+    # typ="safe" composes with libyaml (ruamel.yaml.clib) when installed: ~10x faster than the
+    # pure-Python round-trip composer, same marks. Duplicate keys are checked on the nodes.
+    return YAML(typ="safe")
 
 
 def _located(exc: YAMLError, path: Path) -> InputError:
-    if isinstance(exc, DuplicateKeyError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        key = (exc.problem or "").replace("found duplicate key", "").strip()
-        first = exc.context_mark.line + 1 if exc.context_mark is not None else None
-        where = f" (first defined on line {first})" if first else ""
-        return InputError(
-            f"duplicate key {key}{where}; each key may appear once",
-            path, mark.line + 1, mark.column + 1,
-        )
     if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p)

@@ -75,12 +75,11 @@ def to_data(node: Node, positions: Positions, parts: PathParts = ()) -> Any:
             positions.marks[(*parts, index)] = _mark(item)
             items.append(to_data(item, positions, (*parts, index)))
         return items
-    style = getattr(node, "style", None)
-    if node.tag == NULL_TAG and style is None:
+    plain = not getattr(node, "style", None)  # None (pure composer) or "" (libyaml)
+    if node.tag == NULL_TAG and plain:
         return None
-    if style == ">":  # ruamel marks the folds of `>` scalars with BEL; the text has none
-        return str(node.value).replace("\a", "")
-    return str(node.value)
+    # The pure-Python round-trip composer marks the folds of `>` scalars with BEL.
+    return str(node.value).replace("\a", "")
 
 
 @functools.lru_cache(maxsize=1)
