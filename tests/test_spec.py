@@ -95,3 +95,14 @@ def test_sssom_export_is_accepted_by_sssom_py(tmp_path: Path) -> None:
     from sssom.parsers import parse_sssom_table
 
     assert len(parse_sssom_table(target).df) == len(rows)  # no row dropped as malformed
+
+
+def test_overlap_and_export_refuse_a_broken_crosswalk(capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import DATA
+    from ctdc_schema.cli import run
+
+    broken = str(DATA / "rules" / "CW001")
+    assert run(["overlap", broken]) == 2
+    assert run(["export", "sssom", broken]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(":16:8: CW001 YAML syntax error" in line for line in err)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from ctdc_schema import resources, vocabulary
+from ctdc_schema import vocabulary
 from ctdc_schema.crosswalk import loader, registry
-from ctdc_schema.errors import InputError, UsageError
 
 EXACT, PARTIAL, DECLARED = "exact", "partial", "declared"
 
@@ -101,18 +100,7 @@ def _kind(variables: list[object]) -> str:
 def compute(paths: Sequence[Path] | None = None, schema: Path | str | None = None) -> Overlap:
     """The overlap of the current version of every source (bundled, or under ``paths``)."""
     vocab = vocabulary.load(schema)
-    files = registry.expand(paths) if paths else registry.crosswalk_files(
-        resources.data_dir("crosswalks"))
-    loaded = []
-    for path in files:
-        crosswalk, findings = loader.load(path)
-        if crosswalk is None:
-            first = findings[0]
-            raise InputError(f"{first.code} {first.message} (run `ctdc validate`)", first.file,
-                             first.line, first.column)
-        loaded.append(crosswalk)
-    if not loaded:
-        raise UsageError("no crosswalks found")
+    loaded = loader.load_valid(paths)
     current = registry.current_versions(loaded)
     result = Overlap(slots=list(vocab.slots), sources=[c.label for c in current])
     for crosswalk in current:

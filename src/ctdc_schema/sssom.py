@@ -16,10 +16,9 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ctdc_schema import resources, vocabulary
-from ctdc_schema.crosswalk import loader, registry
+from ctdc_schema import vocabulary
+from ctdc_schema.crosswalk import loader
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.errors import InputError
 from ctdc_schema.rules.crosssource import effective_predicate
 from ctdc_schema.rules.variables import targets
 
@@ -76,8 +75,7 @@ def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[
 def export(paths: Sequence[Path] | None = None, schema: Path | str | None = None) -> str:
     """The SSSOM TSV text for the bundled crosswalks, or those under ``paths``."""
     vocab = vocabulary.load(schema)
-    files = registry.expand(paths) if paths else registry.crosswalk_files(
-        resources.data_dir("crosswalks"))
+    crosswalks = loader.load_valid(paths)
     buffer = io.StringIO()
     buffer.write(
         "#curie_map:\n"
@@ -94,12 +92,7 @@ def export(paths: Sequence[Path] | None = None, schema: Path | str | None = None
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n",
                             quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
-    for path in files:
-        crosswalk, findings = loader.load(path)
-        if crosswalk is None:
-            first = findings[0]
-            raise InputError(f"{first.code} {first.message} (run `ctdc validate`)", first.file,
-                             first.line, first.column)
+    for crosswalk in crosswalks:
         for row in _rows(crosswalk, vocab):
             writer.writerow(row)
     return buffer.getvalue()

@@ -227,3 +227,26 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
                                          format_path(parts)))
         return None, findings
     return LoadedCrosswalk(file, path, raw, model, positions), []
+
+
+def load_valid(paths: Sequence[Path] | None = None) -> list[LoadedCrosswalk]:
+    """Crosswalks under ``paths`` (default: the bundled ones) for commands that *use* them.
+
+    Unlike ``ctdc validate`` these commands cannot work around a broken file, so the first
+    parse or format problem stops them as an input error that points at ``ctdc validate``.
+    """
+    from ctdc_schema.crosswalk import registry
+
+    files = registry.expand(paths) if paths else registry.crosswalk_files(
+        resources.data_dir("crosswalks"))
+    loaded = []
+    for path in files:
+        crosswalk, findings = load(path)
+        if crosswalk is None:
+            first = findings[0]
+            raise InputError(f"{first.code} {first.message} (run `ctdc validate` for all)",
+                             first.file, first.line, first.column)
+        loaded.append(crosswalk)
+    if not loaded:
+        raise InputError("no crosswalk files found", paths[0] if paths else None)
+    return loaded
