@@ -98,9 +98,6 @@ def test_sssom_export_is_accepted_by_sssom_py(tmp_path: Path) -> None:
 
 
 def test_overlap_and_export_refuse_a_broken_crosswalk(capsys: pytest.CaptureFixture[str]) -> None:
-    from conftest import DATA
-    from ctdc_schema.cli import run
-
     broken = str(DATA / "rules" / "CW001")
     assert run(["overlap", broken]) == 2
     assert run(["export", "sssom", broken]) == 2
