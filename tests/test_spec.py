@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CTDC_2020, ROOT
+from conftest import CTDC_2020, DATA, ROOT
 
 from ctdc_schema import checker, overlap, sssom
+from ctdc_schema.cli import run
 from ctdc_schema.crosswalk import loader, registry
 from ctdc_schema.crosswalk.coverage import check_csv
 from ctdc_schema.findings import Report
