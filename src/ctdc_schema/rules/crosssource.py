@@ -17,12 +17,14 @@ from ctdc_schema.vocabulary import Vocabulary
 
 CROSS_SOURCE = register(Rule(
     code="CW501", name="cross-source-conflict", severity=Severity.WARNING,
-    summary="Different sources reach the same vocabulary value under different predicates or "
-            "legal definitions.",
+    summary="Different sources reach the same vocabulary value under different predicates, or "
+            "under different legal definitions or units where the slot's meaning depends on them.",
     explanation=(
         "Harmonised counts add records from every source. When Polaris reaches "
         "`exploitation_types: sexual_exploitation` as a closeMatch under the US TVPA and IOM as "
-        "an exactMatch under Palermo, the sum mixes two definitions. This is often unavoidable "
+        "an exactMatch under Palermo, the sum mixes two definitions. The legal definition and the "
+        "unit of record count only for slots whose meaning depends on them (annotation "
+        "`definition_depends_on`); the predicate always counts. This is often unavoidable "
         "and then documented, which is why it is a warning: it names every source involved, "
         "once per target value, so that analysts can stratify by source or definition."
     ),
@@ -40,11 +42,11 @@ class Reach:
     variable: int
     code: str
     predicate: str
-    definition: str
+    context: tuple[str, ...]  # the provenance values the slot's meaning depends on
 
     @property
     def label(self) -> str:
-        return f"{self.cw.label} ({self.predicate}, {self.definition})"
+        return f"{self.cw.label} ({', '.join((self.predicate, *self.context))})"
 
 
 def effective_predicate(variable: Variable, mapping: ValueMapping) -> str:
@@ -70,17 +72,18 @@ def _conflicts(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator
         for index, variable in enumerate(cw.model.variables):
             if variable.slot not in vocab.slots:
                 continue
+            depends = vocab.slots[variable.slot].annotations.get("definition_depends_on", "")
+            context = tuple(str(getattr(cw.model, key)) for key in depends.split())
             seen: set[str] = set()
             for code, mapping in (variable.values or {}).items():
                 for target in targets(mapping):
                     if target not in seen:
                         seen.add(target)
                         reached[(variable.slot, target)].append(Reach(
-                            cw, index, code, effective_predicate(variable, mapping),
-                            str(cw.model.legal_definition)))
+                            cw, index, code, effective_predicate(variable, mapping), context))
     for (slot, target), reaches in sorted(reached.items()):
         sources = {r.cw.source_folder for r in reaches}
-        meanings = {(r.predicate, r.definition) for r in reaches}
+        meanings = {(r.predicate, *r.context) for r in reaches}
         if len(sources) < 2 or len(meanings) < 2:
             continue
         first, *others = reaches
