@@ -56,6 +56,13 @@ def _transform_accepts(variable: Variable, code: str) -> bool:
     return kind == "constant"
 
 
+def _accepts(variable: Variable, code: str, folded_codes: set[str]) -> bool:
+    if variable.transform is not None and str(variable.transform.type) == "flags":
+        return _transform_accepts(variable, code)
+    return (code in (variable.values or {}) or fold(code) in folded_codes
+            or _transform_accepts(variable, code))
+
+
 def _items(variable: Variable, cell: str) -> list[str]:
     if variable.split:
         return [item.strip() for item in cell.split(variable.split.strip() or variable.split)
@@ -70,6 +77,12 @@ def check_rows(crosswalk: Crosswalk, rows: Iterable[Mapping[str, str]]) -> Cover
     folded = {
         id(v): {fold(code) for code in (v.values or {})} for v in crosswalk.variables
     }
+    readers: dict[str, list[Variable]] = {}
+    for variable in crosswalk.variables:
+        if variable.values is None and variable.transform is None:
+            continue  # passed through as is; the slot's type checks it
+        for column in variable.column:
+            readers.setdefault(column, []).append(variable)
     header_checked = False
     for row in rows:
         result.rows += 1
@@ -80,24 +93,21 @@ def check_rows(crosswalk: Crosswalk, rows: Iterable[Mapping[str, str]]) -> Cover
                     variable.transform.type) == "constant"
                 if not constant:
                     result.absent_columns |= {c for c in variable.column if c not in row}
-        for variable in crosswalk.variables:
-            if variable.values is None and variable.transform is None:
-                continue  # passed through as is; the slot's type checks it
-            is_flags = variable.transform is not None and str(variable.transform.type) == "flags"
-            for column in variable.column:
-                cell = row.get(column)
-                if cell is None or fold(cell) in missing:
-                    continue
-                for code in _items(variable, cell):
-                    if fold(code) in missing:
-                        continue
-                    if is_flags:
-                        ok = _transform_accepts(variable, code)
-                    else:
-                        ok = (code in (variable.values or {}) or fold(code) in folded[id(variable)]
-                              or _transform_accepts(variable, code))
-                    if not ok:
-                        result.unmapped.setdefault(column, Counter())[code] += 1
+        for column, variables in readers.items():
+            cell = row.get(column)
+            if cell is None or fold(cell) in missing:
+                continue
+            # A column read by several variables (one venue column feeding labour sectors and
+            # sex types) is covered when any of them maps the code: each variable takes the
+            # codes it lists, and the rest add nothing to its slot.
+            unmapped: set[str] | None = None
+            for variable in variables:
+                rejected = {code for code in _items(variable, cell)
+                            if fold(code) not in missing and not _accepts(variable, code,
+                                                                          folded[id(variable)])}
+                unmapped = rejected if unmapped is None else unmapped & rejected
+            for code in sorted(unmapped or ()):
+                result.unmapped.setdefault(column, Counter())[code] += 1
     return result
 
 
