@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -38,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import pycountry
 
+from ctdc_schema import atomic
 from ctdc_schema.crosswalk.loader import load
 
 if TYPE_CHECKING:
@@ -802,20 +801,6 @@ def build() -> dict[str, bytes]:
     return files
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Replace ``path`` via a temporary sibling, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the examples, or with ``--check`` report (exit 1) the files that would change."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -834,7 +819,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         stale.append(relative)
         if not args.check:
-            write_atomically(path, content)
+            atomic.write_bytes(path, content)
     if args.check:
         for relative in stale:
             print(f"examples/{relative} is out of date; run python examples/make_examples.py",
