@@ -129,6 +129,7 @@ class Vocabulary:
         except InputError:
             raise
         except Exception as exc:  # SchemaView raises many types for bad schemas
+            _raise_missing_import(path)
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise InputError(f"cannot load the vocabulary: {message}", path) from None
         self.name: str = str(schema.name)
@@ -216,6 +217,22 @@ class Vocabulary:
     def unresolved_columns(self, columns: Iterable[str]) -> list[str]:
         """The columns of ``columns`` that no slot or value maps to."""
         return [c for c in columns if not self.resolve_column(c)]
+
+
+def _raise_missing_import(path: Path) -> None:
+    """Point at the `imports:` line of a local module that does not exist, if that is the cause."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    root = yamlsource.compose(path)
+    if not isinstance(root, MappingNode):
+        return
+    for key, value in root.value:
+        if key.value == "imports" and isinstance(value, SequenceNode):
+            for item in value.value:
+                name = str(item.value)
+                if ":" not in name and not (path.parent / f"{name}.yaml").is_file():
+                    raise InputError(f"imported module '{name}' not found next to {path.name}",
+                                     path, item.start_mark.line + 1, item.start_mark.column + 1)
 
 
 @functools.lru_cache(maxsize=8)
