@@ -19,8 +19,7 @@ from pathlib import Path
 from ctdc_schema import vocabulary
 from ctdc_schema.crosswalk import loader
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.rules.crosssource import effective_predicate
-from ctdc_schema.rules.variables import targets
+from ctdc_schema.crosswalk.semantics import effective_predicate, targets
 
 VOCAB_PREFIX = "https://w3id.org/ctdc-schema/"
 SOURCE_PREFIX = "https://w3id.org/ctdc-schema/crosswalks/"
@@ -53,7 +52,7 @@ def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[
         slot = vocab.slots.get(variable.slot)
         if slot is None:
             continue
-        columns = ", ".join(variable.column)
+        columns = ", ".join(variable.column or [])
         for code, mapping in (variable.values or {}).items():
             predicate = f"skos:{effective_predicate(variable, mapping)}"
             note = " ".join(filter(None, [mapping.note]))

@@ -7,9 +7,12 @@ Steps, each turning problems into findings rather than exceptions:
 2. convert nodes to plain data where **every scalar keeps the text the steward wrote**
    (``No``, ``-99``, ``01``, ``true`` stay strings; only a plain ``null``/``~``/empty value is
    ``None``), remembering the line and column of every key and item;
-3. validate that data, exactly as written, against the generated
-   ``crosswalk.schema.json``, the same schema editors use (CW003);
-4. expand the hand-editing short forms and build the pydantic classes generated from
+3. give the few format fields that are not text (``unknown: true``, ``contributors: 1``)
+   their type, guided by the schema: only an unquoted scalar in a boolean or integer position
+   is converted, so codes and targets stay text wherever the format expects text;
+4. validate that data against the generated ``crosswalk.schema.json``, the same schema
+   editors use (CW003);
+5. expand the hand-editing short forms and build the pydantic classes generated from
    ``schema/crosswalk.yaml`` (:mod:`ctdc_schema.datamodel.crosswalk`).
 """
 
@@ -19,6 +22,7 @@ import copy
 import difflib
 import functools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +64,13 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+class PlainText(str):
+    """The text of an unquoted YAML scalar: still text, but allowed to become a boolean or an
+    integer where the format expects one (see :func:`coerce_types`)."""
+
+    __slots__ = ()
+
+
 def to_data(node: Node, positions: Positions, parts: PathParts = ()) -> Any:
     """Plain data from a node tree; every scalar stays the text the steward wrote."""
     if isinstance(node, MappingNode):
@@ -79,7 +90,61 @@ def to_data(node: Node, positions: Positions, parts: PathParts = ()) -> Any:
     if node.tag == NULL_TAG and plain:
         return None
     # The pure-Python round-trip composer marks the folds of `>` scalars with BEL.
-    return str(node.value).replace("\a", "")
+    text = str(node.value).replace("\a", "")
+    return PlainText(text) if plain else text
+
+
+_BOOLEANS = {"true": True, "false": False}
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
+def _types(schema: dict[str, Any], defs: dict[str, Any]) -> set[str]:
+    """The JSON types a (sub)schema admits, following ``$ref`` and ``anyOf``."""
+    if "$ref" in schema:
+        return _types(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    found: set[str] = set()
+    kind = schema.get("type")
+    found |= set(kind) if isinstance(kind, list) else {kind} if kind else set()
+    for option in schema.get("anyOf", []):
+        found |= _types(option, defs)
+    return found
+
+
+def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The object or array schemas reachable from ``schema`` through ``$ref``/``anyOf``."""
+    if "$ref" in schema:
+        return _resolve(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "anyOf" in schema:
+        return [s for option in schema["anyOf"] for s in _resolve(option, defs)]
+    return [schema]
+
+
+def coerce_types(data: Any, schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """Convert unquoted scalars in boolean and integer positions of ``schema`` to those types.
+
+    YAML 1.2 core spellings only (``true``/``false`` in any case, decimal integers): ``yes``,
+    ``on`` or ``0x10`` stay text and are then reported as the wrong type.
+    """
+    if isinstance(data, PlainText):
+        admitted = _types(schema, defs)
+        if "string" not in admitted:
+            if "boolean" in admitted and data.lower() in _BOOLEANS:
+                return _BOOLEANS[data.lower()]
+            if "integer" in admitted and _INTEGER.fullmatch(data):
+                return int(data)
+        return data
+    for option in _resolve(schema, defs):
+        if isinstance(data, dict) and ("properties" in option or "additionalProperties" in option):
+            properties = option.get("properties", {})
+            extra = option.get("additionalProperties")
+            for key, value in data.items():
+                sub = properties.get(key, extra if isinstance(extra, dict) else None)
+                if sub is not None:
+                    data[key] = coerce_types(value, sub, defs)
+            return data
+        if isinstance(data, list) and "items" in option:
+            return [coerce_types(item, option["items"], defs) for item in data]
+    return data
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,6 +201,8 @@ def normalise(raw: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(variable.get("column"), str):
             variable["column"] = [variable["column"]]
+        elif variable.get("column") is None:
+            variable["column"] = []  # a constant reads no column
         values = variable.get("values")
         if isinstance(values, dict):
             for code, target in list(values.items()):
@@ -207,8 +274,10 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
         return None, [rule.at(exc.detail, file, exc.line, exc.column)]
     positions = Positions()
     positions.marks[()] = _mark(node)
-    raw = to_data(node, positions)
-    errors = sorted(format_validator().iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    validator = format_validator()
+    raw = coerce_types(to_data(node, positions), validator.schema,
+                       validator.schema.get("$defs", {}))
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
     if errors:
         findings = []
         for error in errors:

@@ -7,6 +7,7 @@ the same definitions. Country handling is delegated to pycountry, never to a han
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pycountry
 
@@ -48,6 +49,42 @@ def majority_status(age: int) -> str:
     return "minor" if age < MAJORITY_AGE else "adult"
 
 
+#: ages (years) a transform accepts; anything else is a data error, not a person
+MAX_AGE = 129
+
+
+def apply(transform: Transform, code: str, slot: SlotInfo,
+          vocab: Vocabulary) -> tuple[str | None, str | None]:
+    """The target a transform derives from ``code``: ``(value, None)`` or ``(None, reason)``.
+
+    ``flags`` are not applied here: a flag column's meaning is its ``values`` entry
+    (see :func:`ctdc_schema.crosswalk.semantics.combine_flags`).
+    """
+    kind = str(transform.type)
+    text = code.strip()
+    if kind == "constant":
+        return transform.constant, None
+    if kind == "country":
+        found = country_alpha2(text, str(transform.country_format))
+        if found is None:
+            return None, f"'{text}' is not a country pycountry knows ({transform.country_format})"
+        return found, None
+    if kind in ("age_band", "majority_status"):
+        if not text.isdigit() or int(text) > MAX_AGE:
+            return None, f"'{text}' is not an age in whole years (0-{MAX_AGE})"
+        age = int(text)
+        return (age_band(age, vocab, slot.name) if kind == "age_band"
+                else majority_status(age)), None
+    if kind == "year":
+        date_format = transform.date_format or "%Y-%m-%d"
+        try:
+            day = datetime.strptime(text, date_format).date()
+        except ValueError:
+            return None, f"'{text}' is not a date in the format {date_format}"
+        return str(day.year), None
+    return None, f"the {kind} transform does not derive a value from a code"
+
+
 def problems(transform: Transform, variable: Variable, slot: SlotInfo,
              vocab: Vocabulary) -> Iterator[str]:
     """Why ``transform`` cannot work on ``slot`` (nothing when it fits)."""
@@ -72,7 +109,7 @@ def problems(transform: Transform, variable: Variable, slot: SlotInfo,
             yield f"flags needs a multivalued slot, not '{slot.name}'"
         if not transform.true_codes:
             yield "flags needs true_codes, e.g. [\"1\"]"
-        columns = set(variable.column)
+        columns = set(variable.column or [])
         keys = set(variable.values or {})
         if keys - columns:
             yield f"flags values must be keyed by the variable's columns; " \

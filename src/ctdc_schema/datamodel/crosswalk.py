@@ -32,7 +32,7 @@ from pydantic import (
 
 
 metamodel_version = "1.12.0"
-version = "1.0.0"
+version = "1.1.0"
 
 
 class ConfiguredBaseModel(BaseModel):
@@ -128,6 +128,20 @@ class LegalDefinition(str, Enum):
     """
 
 
+class WindowAxis(str, Enum):
+    """
+    Which date chooses the crosswalk version of a record.
+    """
+    registration_date = "registration_date"
+    """
+    The record's own registration date, read from the variable that feeds the vocabulary's registration slot (year_of_registration).
+    """
+    delivery_date = "delivery_date"
+    """
+    The date the delivery (export) was made, given with the data (`--delivered`, or `delivered` in a delivery manifest): for sources that recode their history when their coding changes, so that the coding follows the export, not the case.
+    """
+
+
 class MatchPredicate(str, Enum):
     """
     How the meaning of a source variable or code matches the vocabulary's (SKOS).
@@ -176,11 +190,11 @@ class TransformType(str, Enum):
     """
     constant = "constant"
     """
-    Every record gets the `constant` value; the column may be absent.
+    Every record gets the `constant` value; no column is read (omit `column`).
     """
     flags = "flags"
     """
-    Several 0/1 columns feed one multivalued slot: `values` maps each column name to its target; `true_codes`/`false_codes` say what yes and no look like.
+    Several 0/1 columns feed one multivalued slot: `values` maps each column name to its target; `true_codes`/`false_codes` say what yes and no look like. A record gets the targets of its true flags; it is known to have none only when every flag of the variable is a false code (an empty or missing flag is unknown for that item). A flag mapped with `unknown: true` makes the slot unknown when it is true and no other flag is.
     """
 
 
@@ -227,7 +241,7 @@ class FileFormat(str, Enum):
 
 class Crosswalk(ConfiguredBaseModel):
     """
-    How one version of one source's export maps onto the vocabulary. A version applies to the records registered in its validity window [valid_from, valid_to).
+    How one version of one source's export maps onto the vocabulary. A version applies to the records whose date on the source's `window_axis` (registration date, or the date the delivery was made) falls in its validity window [valid_from, valid_to).
     """
     source: str = Field(default=..., description="""Identifier of the source; equals the name of the folder the file lives in, e.g. `polaris`.""")
     version: str = Field(default=..., description="""Semantic version of this crosswalk; equals the file name without `.yaml`, e.g. `1.1.0`.""")
@@ -238,10 +252,13 @@ class Crosswalk(ConfiguredBaseModel):
     data_source_type: Optional[DataSourceType] = Field(default=None, description="""Data collection method of the source (case management or hotline).""")
     unit_of_record: UnitOfRecord = Field(default=..., description="""What one record of the source counts (victim, potential victim, case).""")
     legal_definition: LegalDefinition = Field(default=..., description="""The legal definition of trafficking the source applies (palermo, us_tvpa, ...).""")
-    valid_from: date = Field(default=..., description="""First registration date (ISO 8601, inclusive) of the records this version applies to.""")
-    valid_to: Optional[date] = Field(default=None, description="""Registration date (ISO 8601, exclusive) from which this version no longer applies; null or absent = still in use.""")
+    window_axis: Optional[WindowAxis] = Field(default=WindowAxis("registration_date"), description="""Which date chooses the version of this source for a record: its registration date (default), or the date the delivery (export) was made, for sources whose coding follows the export rather than the case. Every version of a source declares the same axis.""")
+    valid_from: date = Field(default=..., description="""First date (ISO 8601, inclusive) on the source's window_axis of the records this version applies to.""")
+    valid_to: Optional[date] = Field(default=None, description="""Date (ISO 8601, exclusive) on the source's window_axis from which this version no longer applies; null or absent = still in use.""")
     export: Optional[ExportFormat] = Field(default=None, description="""How the source's export files are written.""")
     missing_codes: Optional[list[str]] = Field(default=None, description="""Source codes that mean \"unknown\" for every variable, e.g. `\"-99\"`, `\"Unknown\"`, `\"\"`. They map to absence of the slot, never to a value.""")
+    collection: Optional[list[Collection]] = Field(default=None, description="""Collection windows and restrictions of source columns (see Collection).""")
+    ignored_columns: Optional[list[IgnoredColumn]] = Field(default=None, description="""Columns of the export deliberately not read, with the reason.""")
     variables: list[Variable] = Field(default=..., description="""The variable mappings of this crosswalk.""")
 
     @field_validator('source')
@@ -297,25 +314,66 @@ class Variable(ConfiguredBaseModel):
     """
     One source variable (one column, or several columns feeding one slot) and how it maps onto one vocabulary slot.
     """
-    column: list[str] = Field(default=..., description="""Source column name, or a list where several columns feed one slot (e.g. CTDC flag columns).""")
+    column: Optional[list[str]] = Field(default=None, description="""Source column name, or a list where several columns feed one slot (e.g. CTDC flag columns). Export headers are matched exactly, else ignoring case and surrounding spaces. Omitted only for a `constant` transform, which reads no column.""")
     slot: str = Field(default=..., description="""Name of the vocabulary slot the variable maps onto.""")
     predicate: MatchPredicate = Field(default=..., description="""How the meaning matches (SKOS/SSSOM). Required on a variable; on a value mapping it defaults to exactMatch.""")
     definition: Optional[str] = Field(default=None, description="""The source's own definition of the variable, with its citation.""")
     note: Optional[str] = Field(default=None, description="""Why the match is not exact, or anything a reader of harmonised data must know. Required in practice wherever the source's legal definition or unit of record differs.""")
     split: Optional[str] = Field(default=None, description="""Delimiter of a multi-select column, e.g. `;`.""")
     transform: Optional[Transform] = Field(default=None, description="""A declared derivation (see Transform).""")
-    values: Optional[dict[str, ValueMapping]] = Field(default=None, description="""Mapping keyed by the source code (always text) to a target value, a list of target values (multivalued slots), or an object {value|values, predicate, note}. A bare target means exactMatch. For a `flags` transform the keys are the flag column names.""")
+    values: Optional[dict[str, ValueMapping]] = Field(default=None, description="""Mapping keyed by the source code (always text) to a target value, a list of target values (multivalued slots), or an object {value|values|unknown, predicate, note, cases}. A bare target means exactMatch. For a `flags` transform the keys are the flag column names.""")
 
 
 class ValueMapping(ConfiguredBaseModel):
     """
-    Where one source code lands: one target value, several target values (multivalued slots), or none (`value: null` declares the code unmappable), with the predicate of the match.
+    Where one source code lands: one target value, several target values (multivalued slots; an empty list says \"known to be none\"), nothing (`value: null`: the code adds nothing to the slot), or `unknown: true` (the code says the slot is unknown for this record), with the predicate of the match. `cases` make the target depend on another column of the same row; the mapping's own target applies when no case holds.
     """
     predicate: Optional[MatchPredicate] = Field(default=None, description="""How the meaning matches (SKOS/SSSOM). Required on a variable; on a value mapping it defaults to exactMatch.""")
     note: Optional[str] = Field(default=None, description="""Why the match is not exact, or anything a reader of harmonised data must know. Required in practice wherever the source's legal definition or unit of record differs.""")
+    cases: Optional[list[ValueCase]] = Field(default=None, description="""Conditional targets of the code (see ValueCase).""")
     code: str = Field(default=..., description="""The source code exactly as the source writes it.""")
-    value: Optional[str] = Field(default=None, description="""The target value (a permissible value of the slot); null = unmappable.""")
-    values: Optional[list[str]] = Field(default=None, description="""Several target values, for a multivalued slot.""")
+    value: Optional[str] = Field(default=None, description="""The target value (a permissible value of the slot); null = the code adds nothing to the slot (e.g. a code that only another variable of the same column reads).""")
+    values: Optional[list[str]] = Field(default=None, description="""Several target values, for a multivalued slot; an empty list says the slot is known to be none.""")
+    unknown: Optional[bool] = Field(default=None, description="""The code says that the slot is unknown for this record (\"not specified\", \"not provided\"): the slot stays absent unless another code of the record gives it values. Use it instead of a value meaning \"not specified\" wherever the source records only that the information is missing.""")
+
+
+class ValueCase(ConfiguredBaseModel):
+    """
+    A target that applies to a code only when a condition on another column of the same row holds, e.g. a venue that is a sex-trafficking venue unless the case is labour trafficking. The cases of one code may not overlap; the first that holds applies.
+    """
+    when: Condition = Field(default=..., description="""The condition under which the case applies.""")
+    predicate: Optional[MatchPredicate] = Field(default=None, description="""How the meaning matches (SKOS/SSSOM). Required on a variable; on a value mapping it defaults to exactMatch.""")
+    note: Optional[str] = Field(default=None, description="""Why the match is not exact, or anything a reader of harmonised data must know. Required in practice wherever the source's legal definition or unit of record differs.""")
+    value: Optional[str] = Field(default=None, description="""The target value (a permissible value of the slot); null = the code adds nothing to the slot (e.g. a code that only another variable of the same column reads).""")
+    values: Optional[list[str]] = Field(default=None, description="""Several target values, for a multivalued slot; an empty list says the slot is known to be none.""")
+    unknown: Optional[bool] = Field(default=None, description="""The code says that the slot is unknown for this record (\"not specified\", \"not provided\"): the slot stays absent unless another code of the record gives it values. Use it instead of a value meaning \"not specified\" wherever the source records only that the information is missing.""")
+
+
+class Condition(ConfiguredBaseModel):
+    """
+    Holds when the row's cell in `column` (compared after case and whitespace folding, as codes are) is one of the codes in `in`. A missing cell never satisfies a condition.
+    """
+    column: str = Field(default=..., description="""The column whose cell is tested; it must be a column the crosswalk reads.""")
+    in_: list[str] = Field(default=..., alias="in", description="""The codes (text, as the source writes them) for which the condition holds; each must be a code the crosswalk maps for that column.""")
+
+
+class Collection(ConfiguredBaseModel):
+    """
+    When and by whom some source columns were collected. A cell of a listed column is read only for records whose registration date lies wholly inside [collected_from, collected_to); for other records, and for records whose date is unknown, it is treated as missing, so that a \"0\" written before collection began never becomes \"no\".
+    """
+    note: Optional[str] = Field(default=None, description="""The evidence for the statement, with its citation.""")
+    columns: list[str] = Field(default=..., description="""The source columns this collection statement is about.""")
+    collected_from: Optional[date] = Field(default=None, description="""First registration date (inclusive) for which the columns were collected.""")
+    collected_to: Optional[date] = Field(default=None, description="""Registration date (exclusive) from which the columns were no longer collected.""")
+    contributors: Optional[int] = Field(default=None, description="""How many contributing organisations collect the columns, where the source says so (e.g. CTDC's \"*One organization only\"): a value from the others means \"not asked\", which per-value shares must account for.""", ge=1)
+
+
+class IgnoredColumn(ConfiguredBaseModel):
+    """
+    A column of the export that the crosswalk deliberately does not read (an identifier, a field with no vocabulary slot, codes with no code list), with the reason. Declared columns are not \"unknown columns\" when data are checked.
+    """
+    note: Optional[str] = Field(default=None, description="""Why the match is not exact, or anything a reader of harmonised data must know. Required in practice wherever the source's legal definition or unit of record differs.""")
+    column: str = Field(default=..., description="""The column name as the export writes it.""")
 
 
 class Transform(ConfiguredBaseModel):
@@ -336,4 +394,8 @@ Crosswalk.model_rebuild()
 ExportFormat.model_rebuild()
 Variable.model_rebuild()
 ValueMapping.model_rebuild()
+ValueCase.model_rebuild()
+Condition.model_rebuild()
+Collection.model_rebuild()
+IgnoredColumn.model_rebuild()
 Transform.model_rebuild()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.crosswalk.semantics import all_targets, fold
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import file_check
-from ctdc_schema.rules.variables import targets
 from ctdc_schema.vocabulary import Vocabulary
 
 CONFLICTING_CODE = register(Rule(
@@ -36,11 +36,6 @@ MISSING_AND_MAPPED = register(Rule(
 ))
 
 
-def fold(code: str) -> str:
-    """Case- and whitespace-insensitive form of a source code."""
-    return " ".join(code.split()).casefold()
-
-
 @file_check
 def check_codes(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
     missing = {fold(code): code for code in cw.model.missing_codes or []}
@@ -48,7 +43,7 @@ def check_codes(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
         first_by_fold: dict[str, tuple[str, tuple[str, ...]]] = {}
         for code, mapping in (variable.values or {}).items():
             where: list[str | int] = ["variables", index, "values", code]
-            target = tuple(sorted(targets(mapping)))
+            target = tuple(sorted(all_targets(mapping)))
             key = fold(code)
             if key in first_by_fold and first_by_fold[key][1] != target:
                 other, other_target = first_by_fold[key]

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 from ctdc_schema.crosswalk.registry import current_versions
-from ctdc_schema.datamodel.crosswalk import ValueMapping, Variable
+from ctdc_schema.crosswalk.semantics import effective_predicate, targets
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import set_check
-from ctdc_schema.rules.variables import targets
 from ctdc_schema.vocabulary import Vocabulary
 
 CROSS_SOURCE = register(Rule(
@@ -47,14 +46,6 @@ class Reach:
     @property
     def label(self) -> str:
         return f"{self.cw.label} ({', '.join((self.predicate, *self.context))})"
-
-
-def effective_predicate(variable: Variable, mapping: ValueMapping) -> str:
-    """The weaker of the variable's and the value's predicate (a bare target is exact)."""
-    value_level = str(mapping.predicate) if mapping.predicate else "exactMatch"
-    if value_level != "exactMatch":
-        return value_level
-    return str(variable.predicate)
 
 
 @set_check

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 
 from ctdc_schema.crosswalk import transforms
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.datamodel.crosswalk import ValueMapping
+from ctdc_schema.crosswalk.semantics import all_targets, target_problem
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import file_check
-from ctdc_schema.vocabulary import SlotInfo, Vocabulary
+from ctdc_schema.vocabulary import Vocabulary
 
 UNKNOWN_SLOT = register(Rule(
     code="CW201", name="unknown-slot", severity=Severity.ERROR,
@@ -88,41 +87,6 @@ UNMAPPED_ENUM = register(Rule(
 ))
 
 
-def targets(mapping: ValueMapping) -> list[str]:
-    """The target values of one value mapping (none when declared unmappable)."""
-    if mapping.value is not None:
-        return [mapping.value]
-    return list(mapping.values or [])
-
-
-def target_problem(slot: SlotInfo, target: str, vocab: Vocabulary) -> str | None:
-    """Why ``target`` is not a valid value of ``slot`` (None when it is)."""
-    if slot.enum:
-        values = vocab.slot_values(slot.name)
-        if target in values:
-            return None
-        by_code = [v.name for v in values.values()
-                   if target in (v.ctdc_code, *v.aliases) or target.lower() == v.name.lower()]
-        hint = by_code or difflib.get_close_matches(target, list(values), n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"'{target}' is not a value of slot {slot.name} ({slot.enum}){suggestion}"
-    if slot.range == "boolean":
-        return None if target in ("true", "false") else \
-            f"'{target}' is not a value of boolean slot {slot.name}; use true or false"
-    if slot.range == "integer":
-        try:
-            number = int(target)
-        except ValueError:
-            return f"'{target}' is not an integer (slot {slot.name})"
-        low, high = slot.minimum_value, slot.maximum_value
-        if (low is not None and number < int(low)) or (high is not None and number > int(high)):
-            return f"{number} is outside the range of slot {slot.name} [{low}, {high}]"
-        return None
-    if slot.pattern and not re.search(slot.pattern, target):
-        return f"'{target}' does not match the pattern of slot {slot.name}"
-    return None
-
-
 @file_check
 def check_variables(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
     fed: dict[str, int] = {}
@@ -156,14 +120,15 @@ def check_variables(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]
                     yield cw.at(VALUE_NOT_PERMISSIBLE, bad_constant,
                                 [*base, "transform", "constant"])
         elif slot.enum and not variable.values:
-            yield cw.at(UNMAPPED_ENUM, f"variable {', '.join(variable.column)} feeds enum slot "
-                                       f"{slot.name} without values or a transform", base)
+            columns = ", ".join(variable.column or [])
+            yield cw.at(UNMAPPED_ENUM, f"variable {columns} feeds enum slot {slot.name} "
+                                       "without values or a transform", base)
         for code, mapping in (variable.values or {}).items():
             where = [*base, "values", code]
             if mapping.values is not None and not slot.multivalued:
                 yield cw.at(LIST_INTO_SINGLE, f"code '{code}' maps to a list but slot "
                                               f"{slot.name} holds one value", where)
-            for target in targets(mapping):
+            for target in all_targets(mapping):
                 bad_target = target_problem(slot, target, vocab)
                 if bad_target:
                     yield cw.at(VALUE_NOT_PERMISSIBLE, bad_target, where)

@@ -1,0 +1,352 @@
+"""The reference mapper: one source row in, one harmonised record out, obviously right and slow.
+
+It applies :mod:`ctdc_schema.crosswalk.semantics` literally, one row and one cell at a time,
+with no caching beyond indexing each variable's codes. It is the oracle the compiled engine is
+tested against and the reader the tests of the crosswalks use; it is not meant for millions of
+rows.
+
+What it reports besides records are plain :class:`Issue` values (an unmapped code, a value a
+transform rejects, a record no version applies to); turning them into located findings is the
+caller's business.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ctdc_schema.crosswalk import semantics, transforms
+from ctdc_schema.crosswalk.semantics import (
+    DateSpan,
+    FlagReading,
+    HeaderBinding,
+    Lookup,
+    SlotState,
+    Target,
+)
+from ctdc_schema.datamodel.crosswalk import Crosswalk, Variable
+from ctdc_schema.errors import InputError, UsageError
+from ctdc_schema.vocabulary import Vocabulary
+
+Record = dict[str, Any]
+
+#: record slots filled from a crosswalk's header rather than from a source column
+HEADER_SLOTS: Mapping[str, str] = {
+    "source_id": "source",
+    "crosswalk_version": "version",
+    "contributing_organisation": "organisation",
+    "data_source_type": "data_source_type",
+    "unit_of_record": "unit_of_record",
+    "legal_definition": "legal_definition",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Something in the data the crosswalk does not account for."""
+
+    kind: str  # "unmapped" | "rejected" | "flag" | "version"
+    row: int  # the row number a spreadsheet shows: the header is row 1
+    column: str | None
+    code: str | None
+    message: str
+
+
+@dataclass
+class MappingResult:
+    """The records of one table and what did not fit."""
+
+    records: list[Record] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    rows: int = 0
+    absent_columns: tuple[str, ...] = ()
+    versions: Counter[str] = field(default_factory=Counter)
+
+    def unmapped(self) -> dict[str, Counter[str]]:
+        """Per column, the codes no variable maps (or a transform rejects), with counts."""
+        found: dict[str, Counter[str]] = {}
+        for issue in self.issues:
+            if issue.kind in ("unmapped", "rejected", "flag") and issue.column is not None:
+                found.setdefault(issue.column, Counter())[issue.code or ""] += 1
+        return found
+
+
+class _Compiled:
+    """One crosswalk version prepared for row-at-a-time use."""
+
+    def __init__(self, crosswalk: Crosswalk, vocab: Vocabulary) -> None:
+        self.crosswalk = crosswalk
+        self.vocab = vocab
+        self.missing = semantics.missing_codes(crosswalk)
+        self.lookups = {id(v): Lookup(v) for v in crosswalk.variables}
+        self.collection = list(crosswalk.collection or [])
+        registration = vocab.annotations.get("registration_slot", "year_of_registration")
+        self.date_variable = next((v for v in crosswalk.variables if v.slot == registration
+                                   and v.column), None)
+        # the variables that read each column with a value lookup (not flags, not constants)
+        self.readers: dict[str, list[Variable]] = {}
+        for variable in crosswalk.variables:
+            if not semantics.is_flags(variable):
+                for column in variable.column or []:
+                    self.readers.setdefault(column, []).append(variable)
+
+    def registration_span(self, cell_of: Mapping[str, str | None]) -> DateSpan | None:
+        """The record's registration date as far as it is known (None: unknown)."""
+        variable = self.date_variable
+        if variable is None:
+            return None
+        cell = cell_of.get(variable.column[0]) if variable.column else None
+        if cell is None or semantics.fold(cell) in self.missing:
+            return None
+        if semantics.transform_kind(variable) == "year":
+            assert variable.transform is not None
+            day = semantics.parse_date(cell, variable.transform.date_format)
+            return DateSpan.day(day) if day is not None else None
+        text = cell.strip()
+        return DateSpan.year(int(text)) if text.isdigit() and 1 <= int(text) <= 9998 else None
+
+
+class ReferenceMapper:
+    """Maps rows of one source's export onto vocabulary records, version by version."""
+
+    def __init__(self, versions: Sequence[Crosswalk], vocab: Vocabulary,
+                 delivered: date | None = None) -> None:
+        if not versions:
+            raise UsageError("no crosswalk version to map with")
+        sources = {cw.source for cw in versions}
+        if len(sources) != 1:
+            raise UsageError(f"one source at a time, not {', '.join(sorted(sources))}")
+        self.vocab = vocab
+        self.versions = sorted(versions, key=lambda cw: cw.valid_from)
+        self.compiled = {cw.version: _Compiled(cw, vocab) for cw in self.versions}
+        axes = {semantics.axis(cw) for cw in self.versions}
+        if len(axes) != 1:
+            raise UsageError(f"the versions of {versions[0].source} disagree on window_axis "
+                             "(run `ctdc validate`)")
+        self.axis = axes.pop()
+        self.fixed: Crosswalk | None = None
+        if self.axis == semantics.DELIVERY_AXIS:
+            if delivered is None:
+                raise UsageError(
+                    f"source {versions[0].source} chooses its crosswalk version by the "
+                    "delivery's date: give --delivered YYYY-MM-DD (or `delivered` in the "
+                    "manifest)")
+            chosen, reason = semantics.choose_version(self.versions, DateSpan.day(delivered))
+            if chosen is None:
+                raise UsageError(f"delivery of {delivered.isoformat()}: {reason}")
+            self.fixed = chosen
+
+    @classmethod
+    def for_version(cls, crosswalk: Crosswalk, vocab: Vocabulary) -> ReferenceMapper:
+        """A mapper that reads every row with ``crosswalk``, whatever the row's date."""
+        mapper = cls.__new__(cls)
+        mapper.vocab = vocab
+        mapper.versions = [crosswalk]
+        mapper.compiled = {crosswalk.version: _Compiled(crosswalk, vocab)}
+        mapper.axis = semantics.axis(crosswalk)
+        mapper.fixed = crosswalk
+        return mapper
+
+    # -- header -------------------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        found: dict[str, None] = {}
+        for cw in self.versions:
+            for column in semantics.read_columns(cw):
+                found.setdefault(column)
+        return list(found)
+
+    def bind(self, header: Sequence[str], where: str = "") -> HeaderBinding:
+        binding = semantics.bind_header(header, self.columns())
+        if binding.ambiguous:
+            column, cells = next(iter(binding.ambiguous.items()))
+            shown = ", ".join(f"'{c}'" for c in cells)
+            raise InputError(f"ambiguous header: {shown} all match column '{column}'",
+                             where or None, 1)
+        return binding
+
+    # -- rows ---------------------------------------------------------------------------------
+    def map_table(self, header: Sequence[str], rows: Iterable[Sequence[str]],
+                  where: str = "") -> MappingResult:
+        binding = self.bind(header, where)
+        result = MappingResult(absent_columns=binding.absent)
+        for number, cells in enumerate(rows, start=2):
+            cell_of = {column: (cells[i] if i < len(cells) else None)
+                       for column, i in binding.index.items()}
+            record, issues = self.map_row(cell_of, number)
+            result.rows += 1
+            result.issues.extend(issues)
+            if record is not None:
+                result.records.append(record)
+                result.versions[str(record["crosswalk_version"])] += 1
+        return result
+
+    def choose(self, cell_of: Mapping[str, str | None]) -> tuple[Crosswalk | None, str | None]:
+        """The version of one row: fixed by the delivery, else by its registration date."""
+        if self.fixed is not None:
+            return self.fixed, None
+        # each version reads the registration date with its own date variable
+        holding = []
+        for cw in self.versions:
+            span = self.compiled[cw.version].registration_span(cell_of)
+            if span is not None and semantics.window_holds(cw, span):
+                holding.append(cw)
+        if len(holding) == 1:
+            return holding[0], None
+        first = self.compiled[self.versions[0].version].registration_span(cell_of)
+        return semantics.choose_version(self.versions, first)
+
+    def map_row(self, cell_of: Mapping[str, str | None], row: int) -> tuple[
+            Record | None, list[Issue]]:
+        """One record from one row (``cell_of``: crosswalk column -> cell, None if absent)."""
+        crosswalk, reason = self.choose(cell_of)
+        if crosswalk is None:
+            return None, [Issue("version", row, None, None, reason or "no version")]
+        compiled = self.compiled[crosswalk.version]
+        span = compiled.registration_span(cell_of)
+        # cells of columns not collected for this record's date are missing
+        readable = {column: (cell if semantics.collected(compiled.collection, column, span)
+                             else None) for column, cell in cell_of.items()}
+        issues: list[Issue] = []
+        states: dict[str, SlotState] = {}
+        unmapped: dict[tuple[str, str], bool] = {}  # (column, code) -> mapped by any reader
+        for variable in crosswalk.variables:
+            slot = self.vocab.slots.get(variable.slot)
+            if slot is None:
+                continue
+            state = states.setdefault(variable.slot, SlotState())
+            for target in self._variable(compiled, variable, readable, row, issues, unmapped):
+                state.add(target)
+        for (column, code), mapped in unmapped.items():
+            if not mapped:
+                issues.append(Issue("unmapped", row, column, code,
+                                    f"code '{code}' of column '{column}' is not mapped"))
+        record: Record = {}
+        for slot_name, key in HEADER_SLOTS.items():
+            value = getattr(crosswalk, key, None)
+            if value is not None and slot_name in self.vocab.slots:
+                record[slot_name] = str(value)
+        for slot_name, state in states.items():
+            slot = self.vocab.slots[slot_name]
+            value = state.result(slot.multivalued)
+            if value is None:
+                continue  # absent (a header-declared value, if any, stands)
+            if isinstance(value, list):
+                order = list(self.vocab.slot_values(slot_name))
+                value.sort(key=lambda v: order.index(v) if v in order else len(order))
+                record[slot_name] = value
+            else:
+                record[slot_name] = semantics.typed(slot, value)
+        return record, issues
+
+    def _variable(self, compiled: _Compiled, variable: Variable,
+                  cell_of: Mapping[str, str | None], row: int, issues: list[Issue],
+                  unmapped: dict[tuple[str, str], bool]) -> Iterator[Target]:
+        """What one variable says about its slot in one row."""
+        missing = compiled.missing
+        slot = self.vocab.slots[variable.slot]
+        if semantics.is_constant(variable):
+            assert variable.transform is not None and variable.transform.constant is not None
+            yield Target(values=(variable.transform.constant,))
+            return
+        lookup = compiled.lookups[id(variable)]
+        if semantics.is_flags(variable):
+            readings = []
+            for column in variable.column or []:
+                cell = cell_of.get(column)
+                state = semantics.flag_state(variable, cell, missing)
+                if state is None:
+                    issues.append(Issue("flag", row, column, (cell or "").strip(),
+                                        f"'{(cell or '').strip()}' in flag column '{column}' "
+                                        "is neither a true nor a false code"))
+                    state = "missing"
+                mapping = lookup.find(column)
+                target = semantics.resolve(variable, mapping, cell_of, missing) \
+                    if mapping is not None and state == "true" else semantics.NOTHING
+                readings.append(FlagReading(state, target))
+            yield semantics.combine_flags(readings)
+            return
+        for column in variable.column or []:
+            cell = cell_of.get(column)
+            if cell is None or semantics.fold(cell) in missing:
+                continue
+            for code in semantics.items(variable, cell):
+                if semantics.fold(code) in missing:
+                    continue
+                key = (column, code)
+                mapping = lookup.find(code)
+                if mapping is not None:
+                    unmapped[key] = True
+                    yield semantics.resolve(variable, mapping, cell_of, missing)
+                    continue
+                if variable.transform is not None:
+                    value, reason = transforms.apply(variable.transform, code, slot, self.vocab)
+                    unmapped[key] = True
+                    if value is None:
+                        issues.append(Issue("rejected", row, column, code, reason or ""))
+                        continue
+                    yield Target(values=(value,))
+                    continue
+                if variable.values is None and not slot.enum:
+                    unmapped[key] = True
+                    problem = semantics.target_problem(slot, code, self.vocab)
+                    if problem:
+                        issues.append(Issue("rejected", row, column, code, problem))
+                        continue
+                    yield Target(values=(code,))
+                    continue
+                unmapped.setdefault(key, False)
+
+
+# -- reading delimited text, strictly ---------------------------------------------------------
+
+def read_delimited(path: Path, delimiter: str, encoding: str = "utf-8") -> tuple[
+        list[str], list[list[str]]]:
+    """Header and rows of a delimited file; every problem is an InputError with its row.
+
+    Strict on purpose (the reference reader, not the fast one): bytes that do not decode,
+    rows with a different number of fields than the header, and an empty file all stop it.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid {encoding} (byte 0x{raw[exc.start]:02x})", path,
+                         line) from None
+    if not text.strip():
+        raise InputError("file is empty", path, 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+        rows = []
+        for row in reader:
+            if len(row) != len(header):
+                raise InputError(f"row has {len(row)} fields, the header {len(header)}", path,
+                                 reader.line_num)
+            rows.append(row)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", path, reader.line_num) from None
+    return header, rows
+
+
+def map_file(mapper: ReferenceMapper, path: Path, delimiter: str | None = None) -> MappingResult:
+    """Map a delimited export with the delimiter and encoding of the crosswalk's contract."""
+    contract = mapper.versions[0].export
+    chosen = delimiter or (contract.delimiter if contract else None) or ","
+    encoding = (contract.encoding if contract else None) or "utf-8"
+    header, rows = read_delimited(path, chosen, encoding)
+    return mapper.map_table(header, rows, str(path))
