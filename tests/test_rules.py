@@ -131,3 +131,23 @@ def test_vc104_ambiguous_ctdc_column(tmp_path: Path) -> None:
     findings = _vocab_findings(schema)
     assert ("ctdc.yaml", _line_of(path, "  gender:"), "VC104") in findings or \
         ("ctdc.yaml", _line_of(path, "  citizenship:"), "VC104") in findings
+
+
+def test_vc105_broader_value_unknown(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "ctdc.yaml"
+    _replace(path, "        is_a: debt_bondage_or_earnings\n        exact_mappings:\n"
+                   "          - ctdc:meansOfControlDebtBondage",
+             "        is_a: debt_bondage_or_wages\n        exact_mappings:\n"
+             "          - ctdc:meansOfControlDebtBondage")
+    assert _vocab_findings(schema) == {("ctdc.yaml", _line_of(path, "      debt_bondage:"),
+                                        "VC105")}
+
+
+def test_broader_values_roll_up_along_is_a(vocab) -> None:
+    assert vocab.broader("MeansOfControl", "takes_earnings") == ["debt_bondage_or_earnings"]
+    assert vocab.broader("LabourSector", "begging") == ["peddling_or_begging"]
+    assert vocab.broader("RecruiterRelationship", "intimate_partner") == ["acquainted"]
+    assert vocab.broader("ExploitationType", "organ_removal") == [
+        "other_incl_marriage_military_organ_removal"]
+    assert vocab.broader("MeansOfControl", "false_promises") == []

@@ -61,6 +61,8 @@ class ValueInfo:
     mappings: tuple[Mapping_, ...]
     deprecated: str | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: the broader value this one rolls up to (LinkML ``is_a`` between permissible values)
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,9 +178,20 @@ class Vocabulary:
                     mappings=_mappings(pv),
                     deprecated=str(pv.deprecated) if pv.deprecated else None,
                     annotations=annotations,
+                    parent=str(pv.is_a) if pv.is_a else None,
                 )
             self._values[enum] = values
         return self._values[enum]
+
+    def broader(self, enum: str, value: str) -> list[str]:
+        """The broader values ``value`` rolls up to, nearest first (its ``is_a`` chain)."""
+        values = self.enum_values(enum)
+        chain: list[str] = []
+        current = values[value].parent if value in values else None
+        while current is not None and current in values and current not in chain:
+            chain.append(current)
+            current = values[current].parent
+        return chain
 
     def slot_values(self, slot: str) -> dict[str, ValueInfo]:
         """Permissible values of an enum-ranged slot (empty for other slots)."""

@@ -110,6 +110,10 @@ class LegalDefinition(str, Enum):
     """
     The UN Trafficking in Persons Protocol (Palermo, 2000): act, means and exploitative purpose, where for a child (<18) act and purpose suffice for any form of exploitation. [Palermo Protocol Art. 3(a), 3(c), 3(d)]
     """
+    iom_assistance = "iom_assistance"
+    """
+    IOM's operational definition for the purpose of receiving its assistance, broader than the Palermo Protocol: any person recruited, transported, transferred, harboured or received by any person for the purpose of exploitation (no means element, for adults too), and any migrant subjected to sexual exploitation, forced labour, slavery or practices similar to slavery, servitude, or the removal of organs, or any similar form of exploitation (no act element). [HTCDS 2.0 Field Definitions, Trafficking Status; CTDC codebook v6 (2017) §1, p. 2]
+    """
     us_tvpa = "us_tvpa"
     """
     The US Trafficking Victims Protection Act "severe forms of trafficking in persons": sex trafficking induced by force, fraud or coercion or involving a person under 18, and labour or services obtained by force, fraud or coercion; minors in labour still require those means. [22 USC 7102(11)]
@@ -120,11 +124,33 @@ class LegalDefinition(str, Enum):
     """
     mixed = "mixed"
     """
-    Records decided under different definitions are combined, as in the CTDC global dataset, which merges IOM records (close to Palermo) with Polaris records (US TVPA); the definition of each record follows its contributor. [CTDC codebook v6 (2017) §1, p. 2]
+    Records decided under different definitions are combined, as in the CTDC global dataset, which merges IOM records (IOM's assistance definition) with Polaris records (US TVPA); the definition of each record follows its contributor. [CTDC codebook v6 (2017) §1, p. 2]
     """
     other = "other"
     """
     Another operational or organisational definition not covered by the values above. [CTDC codebook v6 (2017) §1, p. 2]
+    """
+
+
+class DeidentificationMethod(str, Enum):
+    """
+    How a record was de-identified before it reached harmonised data. [CTDC codebook v6 (2017) §1; CTDC synthetic codebook v2 (2024) §2 and Appendix I]
+    """
+    identifiers_removed = "identifiers_removed"
+    """
+    Names and identifying details were removed by the contributor before the data were shared (stage one of CTDC's de-identification); the record still describes one real person and needs further protection before any release. [CTDC codebook v6 (2017) §1, p. 1; CTDC synthetic codebook v2 (2024) §2, p. 1]
+    """
+    k_anonymity = "k_anonymity"
+    """
+    The record comes from a k-anonymised combined dataset (k = 11 for CTDC): records in groups of fewer than k on the quasi-identifiers were redacted and single cells suppressed, so the release under-represents rare profiles. [CTDC codebook v6 (2017) §1, p. 1]
+    """
+    synthetic_k_anonymity = "synthetic_k_anonymity"
+    """
+    A synthetic record generated so that every combination of attributes occurs at least k times in the sensitive data (Microsoft Research's Synthetic Data Showcase, CTDC's 2021 synthetic release); it does not describe an actual person. [CTDC synthetic codebook v2 (2024) Appendix I, p. 17]
+    """
+    synthetic_differential_privacy = "synthetic_differential_privacy"
+    """
+    A synthetic record sampled from differentially private counts of attribute combinations (CTDC's synthetic releases since 2024); it does not describe an actual person, and statistics from it are approximate. [CTDC synthetic codebook v2 (2024) §2, pp. 1-2 and Appendix I, pp. 17-18]
     """
 
 

@@ -32,7 +32,7 @@ from pydantic import (
 
 
 metamodel_version = "1.12.0"
-version = "1.0.0"
+version = "1.1.0"
 
 
 class ConfiguredBaseModel(BaseModel):
@@ -1140,6 +1140,10 @@ class LegalDefinition(str, Enum):
     """
     The UN Trafficking in Persons Protocol (Palermo, 2000): act, means and exploitative purpose, where for a child (<18) act and purpose suffice for any form of exploitation. [Palermo Protocol Art. 3(a), 3(c), 3(d)]
     """
+    iom_assistance = "iom_assistance"
+    """
+    IOM's operational definition for the purpose of receiving its assistance, broader than the Palermo Protocol: any person recruited, transported, transferred, harboured or received by any person for the purpose of exploitation (no means element, for adults too), and any migrant subjected to sexual exploitation, forced labour, slavery or practices similar to slavery, servitude, or the removal of organs, or any similar form of exploitation (no act element). [HTCDS 2.0 Field Definitions, Trafficking Status; CTDC codebook v6 (2017) §1, p. 2]
+    """
     us_tvpa = "us_tvpa"
     """
     The US Trafficking Victims Protection Act "severe forms of trafficking in persons": sex trafficking induced by force, fraud or coercion or involving a person under 18, and labour or services obtained by force, fraud or coercion; minors in labour still require those means. [22 USC 7102(11)]
@@ -1150,11 +1154,33 @@ class LegalDefinition(str, Enum):
     """
     mixed = "mixed"
     """
-    Records decided under different definitions are combined, as in the CTDC global dataset, which merges IOM records (close to Palermo) with Polaris records (US TVPA); the definition of each record follows its contributor. [CTDC codebook v6 (2017) §1, p. 2]
+    Records decided under different definitions are combined, as in the CTDC global dataset, which merges IOM records (IOM's assistance definition) with Polaris records (US TVPA); the definition of each record follows its contributor. [CTDC codebook v6 (2017) §1, p. 2]
     """
     other = "other"
     """
     Another operational or organisational definition not covered by the values above. [CTDC codebook v6 (2017) §1, p. 2]
+    """
+
+
+class DeidentificationMethod(str, Enum):
+    """
+    How a record was de-identified before it reached harmonised data. [CTDC codebook v6 (2017) §1; CTDC synthetic codebook v2 (2024) §2 and Appendix I]
+    """
+    identifiers_removed = "identifiers_removed"
+    """
+    Names and identifying details were removed by the contributor before the data were shared (stage one of CTDC's de-identification); the record still describes one real person and needs further protection before any release. [CTDC codebook v6 (2017) §1, p. 1; CTDC synthetic codebook v2 (2024) §2, p. 1]
+    """
+    k_anonymity = "k_anonymity"
+    """
+    The record comes from a k-anonymised combined dataset (k = 11 for CTDC): records in groups of fewer than k on the quasi-identifiers were redacted and single cells suppressed, so the release under-represents rare profiles. [CTDC codebook v6 (2017) §1, p. 1]
+    """
+    synthetic_k_anonymity = "synthetic_k_anonymity"
+    """
+    A synthetic record generated so that every combination of attributes occurs at least k times in the sensitive data (Microsoft Research's Synthetic Data Showcase, CTDC's 2021 synthetic release); it does not describe an actual person. [CTDC synthetic codebook v2 (2024) Appendix I, p. 17]
+    """
+    synthetic_differential_privacy = "synthetic_differential_privacy"
+    """
+    A synthetic record sampled from differentially private counts of attribute combinations (CTDC's synthetic releases since 2024); it does not describe an actual person, and statistics from it are approximate. [CTDC synthetic codebook v2 (2024) §2, pp. 1-2 and Appendix I, pp. 17-18]
     """
 
 
@@ -1282,6 +1308,10 @@ class ExploitationType(str, Enum):
     """
     Trafficking for slavery or practices similar to slavery, a flag added in the 2020 release whose CTDC definition was not found; the Palermo wording is used. [Palermo Protocol Art. 3(a); UN Supplementary Convention on the Abolition of Slavery 1956 Art. 1; domain-notes §1.6]
     """
+    other_incl_marriage_military_organ_removal = "other_incl_marriage_military_organ_removal"
+    """
+    Trafficking for exploitation other than forced labour and sexual exploitation, including forced marriage, forced military service and organ removal, where the source does not tell them apart (the 2024 synthetic data's isOtherExploit); the broader value of other_exploitation, forced_marriage, forced_military and organ_removal. [CTDC synthetic codebook v2 (2024) var. 17, p. 13]
+    """
 
 
 class LabourSector(str, Enum):
@@ -1340,6 +1370,10 @@ class LabourSector(str, Enum):
     """
     The person experienced forced labour but its sector was not provided by the caseworker, the person reporting or the victim. [CTDC codebook v6 (2017) §3 var. 48, p. 21]
     """
+    peddling_or_begging = "peddling_or_begging"
+    """
+    Informal street commerce or begging, where the source does not tell them apart (Polaris's typology type "Peddling & Begging"); the broader value of peddling and begging. [Polaris, The Typology of Modern Slavery (2017), type 10; CTDC codebook v6 (2017) §3 vars. 38 and 45, pp. 18-20]
+    """
 
 
 class SexExploitationType(str, Enum):
@@ -1382,7 +1416,7 @@ class MeansOfControl(str, Enum):
     """
     threats = "threats"
     """
-    The exploiters explicitly or implicitly communicate an intent to inflict harm or loss on the person or another; threats to involve law enforcement are threat_of_law_enforcement instead. [CTDC codebook v6 (2017) §3 var. 12, p. 10; HTCDS 2.0 vic_MethodsOfControl=PhysicalThreats]
+    The exploiters explicitly or implicitly communicate an intent to inflict harm or loss on the person or another; threats to involve law enforcement are threat_of_law_enforcement instead. [CTDC codebook v6 (2017) §3 var. 12, p. 10; HTCDS 2.0 Field Definitions MethodsOfControlThreats]
     """
     psychological_abuse = "psychological_abuse"
     """
@@ -1442,7 +1476,23 @@ class MeansOfControl(str, Enum):
     """
     not_specified = "not_specified"
     """
-    Means of control were reported but their type was not provided by the caseworker, the person reporting or the victim. [CTDC codebook v6 (2017) §3 var. 26, p. 14]
+    Means of control were used, and the source recorded that they were, but not which; recording only that no information on means of control was provided is absence of the slot, not this value (CTDC's meansOfControlNotSpecified flag and "Not specified" label say only that). [CTDC codebook v6 (2017) §3 vars. 26-27, pp. 14-15; ctdc-schema IOM export contract]
+    """
+    debt_bondage_or_earnings = "debt_bondage_or_earnings"
+    """
+    Debt bondage and/or taking the person's earnings, which a source records only together (the 2024 synthetic data's "Debt Bondage and/or Withhold Wages"); the broader value of debt_bondage and takes_earnings. [CTDC synthetic codebook v2 (2024) var. 7, p. 9 and Appendix II, p. 19]
+    """
+    threats_to_person_or_family = "threats_to_person_or_family"
+    """
+    Threats to the person or others such as family members, including threats to involve law enforcement and the use of the person's children, which a source records only together (the 2024 synthetic data's "Threats to Individual and/or Family"); the broader value of threats, uses_children and threat_of_law_enforcement. [CTDC synthetic codebook v2 (2024) var. 8, p. 10 and Appendix II, p. 19]
+    """
+    abuse = "abuse"
+    """
+    Psychological, physical and/or sexual abuse, which a source records only together (the 2024 synthetic data's "Abuse (Psychological, Physical, and/or Sexual)"); the broader value of psychological_abuse, physical_abuse and sexual_abuse. [CTDC synthetic codebook v2 (2024) var. 9, p. 10 and Appendix II, p. 19]
+    """
+    denies_basic_needs = "denies_basic_needs"
+    """
+    Restricting finances, movement or medical care and/or withholding necessities, which a source records only together (the 2024 synthetic data's "Restricts Finance, Movement, Medical Care, and/or Necessities"); the broader value of restricts_financial_access, restricts_movement, restricts_medical_care and withholds_necessities. [CTDC synthetic codebook v2 (2024) var. 12, pp. 11-12 and Appendix II, p. 19]
     """
 
 
@@ -1468,7 +1518,55 @@ class RecruiterRelationship(str, Enum):
     """
     not_specified = "not_specified"
     """
-    A recruiter was involved but the relationship was not provided by the caseworker, the person reporting or the victim. [CTDC codebook v6 (2017) §3 vars. 56 and 62, pp. 24-26]
+    A recruiter was involved, and the source recorded that one was, but not how they were related to the person; a code that says only that the relationship was not provided is absence of the slot, not this value (CTDC's recruiterRelationUnknown flag and "Not Specified" label say only that). [CTDC codebook v6 (2017) §3 vars. 56 and 62, pp. 24-26; ctdc-schema IOM export contract]
+    """
+    acquainted = "acquainted"
+    """
+    A person the victim knew before recruitment who was not family, where the source does not say whether an intimate partner or a friend or acquaintance (HTCDS's Acquainted); the broader value of intimate_partner and friend_acquaintance. Known employers or brokers that a source files as acquainted are not separable here either. [HTCDS 2.0 vic_RelationshipToTrafficker=Acquainted; CTDC codebook v6 (2017) §3 vars. 56, 58-59, pp. 23-25]
+    """
+
+
+class TraffickingStatus(str, Enum):
+    """
+    Whether a person has been determined to be a victim of trafficking. [HTCDS 2.0 vic_TraffickingStatus and Field Definitions, Trafficking Status]
+    """
+    possible_victim = "possible_victim"
+    """
+    Someone who might be a victim of trafficking but has not been verified, e.g. a person reported to a helpline with indicators of trafficking. [HTCDS 2.0 Field Definitions, Trafficking Status "Possible victim of trafficking"; Guidance 5 (helplines)]
+    """
+    actual_victim = "actual_victim"
+    """
+    Someone who has been determined to be a victim of trafficking, e.g. identified and assisted as one. [HTCDS 2.0 Field Definitions, Trafficking Status "Actual victim of trafficking"]
+    """
+    not_a_victim = "not_a_victim"
+    """
+    Someone who has been determined not to be a victim of trafficking but whose information was recorded. [HTCDS 2.0 Field Definitions, Trafficking Status "Not a victim of trafficking"]
+    """
+
+
+class TraffickingStatusDecisionMaker(str, Enum):
+    """
+    The kind of organisation that decided a person's trafficking status. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg]
+    """
+    police = "police"
+    """
+    A police force. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg=Police]
+    """
+    ngo = "ngo"
+    """
+    A non-governmental organisation, e.g. a helpline operator such as Polaris or an NGO case management partner. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg=NGO]
+    """
+    court_or_prosecution = "court_or_prosecution"
+    """
+    A court or a prosecution service. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg=CourtOrProsecution]
+    """
+    non_police_government = "non_police_government"
+    """
+    A governmental organisation other than the police, e.g. a national referral mechanism's competent authority. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg=NonPoliceGovernmentalOrganization]
+    """
+    other = "other"
+    """
+    Another kind of organisation, e.g. an intergovernmental organisation such as IOM deciding eligibility for its own assistance. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg=Other]
     """
 
 
@@ -1504,9 +1602,14 @@ class VictimRecord(ConfiguredBaseModel):
     crosswalk_version: Optional[str] = Field(default=None, description="""Semantic version (MAJOR.MINOR.PATCH) of the crosswalk that was applied to produce the record. [Semantic Versioning 2.0.0; ctdc-schema crosswalk layout]""")
     unit_of_record: Optional[UnitOfRecord] = Field(default=None, description="""What one record counts: an identified or assisted victim, an unverified potential victim reported to a hotline, or a reported case (situation) that may involve several people. Counts built from different units are not directly comparable. [CTDC codebook v6 (2017) §1, p. 3; HTCDS 2.0 vic_TraffickingStatus; domain-notes §3]""")
     legal_definition: Optional[LegalDefinition] = Field(default=None, description="""Legal definition of human trafficking the contributor applied when deciding that the record is a (potential) trafficking case. Under the Palermo Protocol a child (<18) is trafficked by act plus exploitative purpose alone, for any form of exploitation including labour, whereas the US TVPA waives force, fraud or coercion only for minors in commercial sex, so a minor in forced labour without those means is trafficking under Palermo but not under the TVPA. [Palermo Protocol Art. 3(a)-(d); 22 USC 7102(11); CTDC codebook v6 (2017) §3 var. 30, p. 16]""")
+    release: Optional[str] = Field(default=None, description="""Identifier of the public release the record was read from, e.g. `ctdc-global-k-anon-2020` or `ctdc-global-synthetic-2024`; absent for records harmonised from a contributor's own export. Records of different releases overlap (each release re-publishes earlier years) and must not be added together. [CTDC codebook v6 (2017) §1, p. 1; CTDC synthetic codebook v2 (2024) §§1-2, pp. 1-2]""")
+    deidentification_method: Optional[DeidentificationMethod] = Field(default=None, description="""How the record was de-identified before it reached the harmonised data: identifying details removed (a contributor's export), k-anonymisation of the combined dataset (the CTDC global dataset to 2020), or synthesis (the CTDC synthetic releases, whose records are not actual people). [CTDC codebook v6 (2017) §1, p. 1; CTDC synthetic codebook v2 (2024) §2, pp. 1-2 and Appendix I]""")
+    case_id: Optional[str] = Field(default=None, description="""Identifier, as the contributor assigns it, of the case (reported situation) the person belongs to: the potential victims of one Polaris case share it, while an IOM case is one assisted person. It groups the records of one situation, is unique only within its source, and is pseudonymous, not anonymous: it must be dropped or re-keyed before any release. [CTDC codebook v6 (2017) §1, p. 3; HTCDS 2.0 Case entity (cas_)]""")
+    trafficking_status: Optional[TraffickingStatus] = Field(default=None, description="""Whether the person has been determined to be a victim of trafficking, is a possible victim whose situation could not be verified (e.g. reported to a helpline), or was determined not to be one, as the contributor recorded it. [HTCDS 2.0 vic_TraffickingStatus and Field Definitions, Trafficking Status]""")
+    trafficking_status_decided_by: Optional[TraffickingStatusDecisionMaker] = Field(default=None, description="""The kind of organisation that decided the trafficking status: police, an NGO, a court or prosecution, another governmental organisation, or another body such as an intergovernmental organisation. [HTCDS 2.0 vic_TraffickingStatusDecisionMakingOrg]""")
     year_of_registration: Optional[int] = Field(default=None, description="""Year in which the person entered the contributor's records; its meaning varies by source: the year IOM registered and assisted the person, the year Polaris first received a report of the situation, or the year of entry into Liberty Asia's VCMS (2016 or later because of a system migration). [CTDC codebook v6 (2017) §3 var. 1, p. 6; CTDC synthetic codebook v2 (2024) var. 1, p. 7]""", ge=1990, le=2100)
     trafficking_duration: Optional[TraffickingDurationBand] = Field(default=None, description="""Reported duration of the trafficking situation, in banded months. [CTDC synthetic codebook v2 (2024) var. 6, p. 9]""")
-    gender: Optional[Gender] = Field(default=None, description="""The person's gender (a social designation, as opposed to sex assigned at birth); an unknown or unrecorded gender is represented by absence of the slot. IOM recorded gender rather than sex, including transgender categories, only from 2017, so earlier IOM values may reflect sex. [CTDC codebook v6 (2017) §3 var. 3, pp. 6-7; CTDC synthetic codebook v2 (2024) var. 2, p. 7; HTCDS 2.0 prs_Gender]""")
+    gender: Optional[Gender] = Field(default=None, description="""The person's gender (a social designation, as opposed to sex assigned at birth); an unknown or unrecorded gender is represented by absence of the slot. IOM recorded gender rather than sex, including transgender categories, only from 2017 (the 2018 dictionary's \"data collection begins 2017\"), so earlier IOM values are sex recorded as female or male, not absence. [CTDC codebook v6 (2017) §3 var. 3, pp. 6-7; CTDC synthetic codebook v2 (2024) var. 2, p. 7; HTCDS 2.0 prs_Gender]""")
     age_broad: Optional[AgeBand] = Field(default=None, description="""Banded age of the person at registration/assistance (IOM), at the first report of the situation (Polaris) or at first contact with the partner NGO (Liberty Asia); this is not the age when trafficked. The bands have unequal widths because they were chosen for k-anonymisation. [CTDC codebook v6 (2017) §3 var. 4, p. 7; CTDC data dictionary (2018) lookup \"Age range 2\"; CTDC synthetic codebook v2 (2024) var. 3, p. 8]""")
     majority_status: Optional[MajorityStatus] = Field(default=None, description="""Whether the person was a minor (<18) or an adult (>=18) at registration/assistance or when the situation was first reported, i.e. at the same reference point as age_broad. [CTDC codebook v6 (2017) §3 var. 5, p. 7]""")
     majority_status_at_exploitation: Optional[MajorityStatus] = Field(default=None, description="""Whether the person was a minor or an adult when their exploitation began (exploitation as listed in Palermo Art. 3(a): prostitution of others or other sexual exploitation, forced labour or services, slavery or similar practices, servitude, removal of organs). [CTDC codebook v6 (2017) §3 var. 6, p. 8; Palermo Protocol Art. 3(a)]""")
@@ -1543,6 +1646,19 @@ class VictimRecord(ConfiguredBaseModel):
                     raise ValueError(err_msg)
         elif isinstance(v, str) and not pattern.search(v):
             err_msg = f"Invalid crosswalk_version format: {v}"
+            raise ValueError(err_msg)
+        return v
+
+    @field_validator('release')
+    def pattern_release(cls, v):
+        pattern=re.compile(r"^[a-z0-9][a-z0-9-]*$")
+        if isinstance(v, list):
+            for element in v:
+                if isinstance(element, str) and not pattern.search(element):
+                    err_msg = f"Invalid release format: {element}"
+                    raise ValueError(err_msg)
+        elif isinstance(v, str) and not pattern.search(v):
+            err_msg = f"Invalid release format: {v}"
             raise ValueError(err_msg)
         return v
 

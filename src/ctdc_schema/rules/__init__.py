@@ -4,9 +4,11 @@
 |---|---|---|
 | CW0xx | :mod:`.parsing` | unreadable file, YAML syntax, duplicate keys, format structure |
 | CW10x | :mod:`.identity` | source/version naming, vocabulary version range |
-| CW11x | :mod:`.windows` | validity windows of one source's versions |
-| CW2xx | :mod:`.variables` | slots, targets, transforms |
-| CW3xx | :mod:`.codes` | source codes: duplicates after folding, missing codes |
+| CW11x | :mod:`.windows` | validity windows of one source's versions, their date axis |
+| CW12x | :mod:`.columns` | collection windows and ignored columns name real columns |
+| CW2xx | :mod:`.variables` | slots, targets, transforms, unknown codes |
+| CW30x | :mod:`.codes` | source codes: duplicates after folding, missing codes |
+| CW31x | :mod:`.conditions` | conditional mappings: real columns, reachable, no overlap |
 | CW4xx | :mod:`.definitions` | definitional conflicts (legal definition, unit of record) |
 | CW5xx | :mod:`.crosssource` | the same target reached differently by different sources |
 | VC1xx | :mod:`.vocabulary` | the vocabulary itself |
@@ -45,6 +47,8 @@ def load_all() -> None:
     """Import every rule module so that the registry and the check lists are complete."""
     from ctdc_schema.rules import (  # noqa: F401
         codes,
+        columns,
+        conditions,
         crosssource,
         definitions,
         identity,

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from ctdc_schema.crosswalk import transforms
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.crosswalk.semantics import all_targets, target_problem
+from ctdc_schema.crosswalk.semantics import is_constant, target_problem, targets
+from ctdc_schema.datamodel.crosswalk import ValueCase, ValueMapping
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import file_check
 from ctdc_schema.vocabulary import Vocabulary
@@ -87,6 +88,39 @@ UNMAPPED_ENUM = register(Rule(
 ))
 
 
+UNKNOWN_WITH_TARGET = register(Rule(
+    code="CW207", name="unknown-with-target", severity=Severity.ERROR,
+    summary="A code says both that the slot is unknown and what its value is.",
+    explanation=(
+        "`unknown: true` says the code only records that the information is missing (\"not "
+        "specified\", \"not provided\"), so the slot stays absent. A `value` or `values` on the "
+        "same mapping contradicts that. If the source really says \"there was one, its type "
+        "was not given\", map it to the value `not_specified` instead."
+    ),
+    bad='"Not specified": {unknown: true, value: not_specified}\n',
+    good='"Not specified": {unknown: true, note: nothing was recorded}\n',
+))
+
+COLUMN_MISSING = register(Rule(
+    code="CW208", name="variable-without-column", severity=Severity.ERROR,
+    summary="A variable that is not a `constant` names no column.",
+    explanation=(
+        "Only a `constant` transform gives every record the same value without reading the "
+        "export; every other variable must say which column (or columns) it reads."
+    ),
+    bad="- slot: gender\n  predicate: exactMatch\n  values: {F: female}\n",
+    good="- column: Gender\n  slot: gender\n  predicate: exactMatch\n  values: {F: female}\n",
+))
+
+
+def _targets_with_paths(code: str, mapping: ValueMapping) -> Iterator[
+        tuple[list[str | int], ValueMapping | ValueCase]]:
+    """The mapping and each of its cases, with their paths below the variable's ``values``."""
+    yield ["values", code], mapping
+    for index, case in enumerate(mapping.cases or []):
+        yield ["values", code, "cases", index], case
+
+
 @file_check
 def check_variables(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
     fed: dict[str, int] = {}
@@ -110,6 +144,9 @@ def check_variables(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]
             if variable.split is not None:
                 yield cw.at(LIST_INTO_SINGLE, f"split on single-valued slot {slot.name}",
                             [*base, "split"])
+        if not variable.column and not is_constant(variable):
+            yield cw.at(COLUMN_MISSING, f"the variable feeding {slot.name} names no column",
+                        base)
         if variable.transform is not None:
             for reason in transforms.problems(variable.transform, variable, slot, vocab):
                 yield cw.at(INVALID_TRANSFORM, reason, [*base, "transform"])
@@ -124,11 +161,15 @@ def check_variables(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]
             yield cw.at(UNMAPPED_ENUM, f"variable {columns} feeds enum slot {slot.name} "
                                        "without values or a transform", base)
         for code, mapping in (variable.values or {}).items():
-            where = [*base, "values", code]
-            if mapping.values is not None and not slot.multivalued:
-                yield cw.at(LIST_INTO_SINGLE, f"code '{code}' maps to a list but slot "
-                                              f"{slot.name} holds one value", where)
-            for target in all_targets(mapping):
-                bad_target = target_problem(slot, target, vocab)
-                if bad_target:
-                    yield cw.at(VALUE_NOT_PERMISSIBLE, bad_target, where)
+            for parts, item in _targets_with_paths(code, mapping):
+                where = [*base, *parts]
+                if item.values is not None and not slot.multivalued:
+                    yield cw.at(LIST_INTO_SINGLE, f"code '{code}' maps to a list but slot "
+                                                  f"{slot.name} holds one value", where)
+                if item.unknown and (item.value is not None or item.values is not None):
+                    yield cw.at(UNKNOWN_WITH_TARGET, f"code '{code}' is declared unknown and "
+                                                     "also given a target", where)
+                for target in targets(item):
+                    bad_target = target_problem(slot, target, vocab)
+                    if bad_target:
+                        yield cw.at(VALUE_NOT_PERMISSIBLE, bad_target, where)

@@ -68,6 +68,18 @@ AMBIGUOUS_COLUMN = register(Rule(
     good="gender: {exact_mappings: [ctdc:gender]}\n",
 ))
 
+BROADER_VALUE = register(Rule(
+    code="VC105", name="broader-value-unknown", severity=Severity.ERROR,
+    summary="A value's `is_a` does not name another value of the same enum, or forms a cycle.",
+    explanation=(
+        "A broader value (a composite a source cannot split, such as the synthetic data's "
+        "`debt_bondage_or_earnings`) is named by its finer values with `is_a`. Roll-ups follow "
+        "that chain, so it must stay inside one enum and end."
+    ),
+    bad="debt_bondage:\n  is_a: debt_bondage_or_wages  # no such value\n",
+    good="debt_bondage:\n  is_a: debt_bondage_or_earnings\n",
+))
+
 CITATION = re.compile(r"\[[^\[\]]+\]\s*$")
 
 
@@ -123,6 +135,14 @@ def check_vocabulary(vocab: Vocabulary, display: dict[Path, str]) -> Iterator[Fi
             if not CITATION.search(value.description):
                 yield locator.at(UNDEFINED, f"value {enum}.{value.name} has no definition ending "
                                             "with a [citation]", where)
+            if value.parent is not None:
+                values = vocab.enum_values(enum)
+                chain = vocab.broader(enum, value.name)
+                if value.parent not in values or value.name in chain or (
+                        chain and values[chain[-1]].parent is not None):
+                    yield locator.at(BROADER_VALUE, f"{enum}.{value.name} has is_a "
+                                                    f"'{value.parent}', which is not a value of "
+                                                    f"{enum} or leads back to it", where)
             if value.ctdc_code is not None:
                 folded = value.ctdc_code.casefold()
                 if folded in codes:

@@ -87,3 +87,34 @@ def check_windows(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Itera
                 yield after.at(VERSION_ORDER, f"version {after.model.version} starts after "
                                               f"{before.label} but has a lower number",
                                ["version"])
+
+
+AXIS_MISMATCH = register(Rule(
+    code="CW115", name="window-axis-mismatch", severity=Severity.ERROR,
+    summary="Versions of one source choose their windows by different dates.",
+    explanation=(
+        "`window_axis` says whether a record's version follows its registration date or the "
+        "date of the delivery it came in. The windows of one source tile one time line, so "
+        "every version of the source must use the same axis; change them together."
+    ),
+    bad="# 1.0.0.yaml\nwindow_axis: delivery_date\n# 1.1.0.yaml\n(window_axis left out: "
+        "registration_date)\n",
+    good="# 1.0.0.yaml\nwindow_axis: delivery_date\n# 1.1.0.yaml\nwindow_axis: delivery_date\n",
+))
+
+
+@set_check
+def check_axes(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
+    by_source: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
+    for cw in crosswalks:
+        by_source[cw.source_key].append(cw)
+    for versions in by_source.values():
+        ordered = sorted(versions, key=lambda c: Version(c.model.version))
+        first = ordered[0]
+        for cw in ordered[1:]:
+            if str(cw.model.window_axis) != str(first.model.window_axis):
+                where = ["window_axis"] if "window_axis" in cw.raw else ["valid_from"]
+                yield cw.at(AXIS_MISMATCH, f"{cw.label} chooses versions by "
+                                           f"{cw.model.window_axis} but {first.label} by "
+                                           f"{first.model.window_axis}", where,
+                            [first.related(first.label, ["window_axis"])])
