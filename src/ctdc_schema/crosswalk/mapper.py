@@ -132,15 +132,19 @@ class ReferenceMapper:
         self.axis = axes.pop()
         self.fixed: Crosswalk | None = None
         if self.axis == semantics.DELIVERY_AXIS:
-            if delivered is None:
+            if delivered is None and len(self.versions) == 1:
+                self.fixed = self.versions[0]  # nothing to choose between
+            elif delivered is None:
                 raise UsageError(
                     f"source {versions[0].source} chooses its crosswalk version by the "
                     "delivery's date: give --delivered YYYY-MM-DD (or `delivered` in the "
                     "manifest)")
-            chosen, reason = semantics.choose_version(self.versions, DateSpan.day(delivered))
-            if chosen is None:
-                raise UsageError(f"delivery of {delivered.isoformat()}: {reason}")
-            self.fixed = chosen
+            else:
+                chosen, reason = semantics.choose_version(self.versions,
+                                                          DateSpan.day(delivered))
+                if chosen is None:
+                    raise UsageError(f"delivery of {delivered.isoformat()}: {reason}")
+                self.fixed = chosen
 
     @classmethod
     def for_version(cls, crosswalk: Crosswalk, vocab: Vocabulary) -> ReferenceMapper:
