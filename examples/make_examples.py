@@ -79,8 +79,15 @@ def variable(crosswalk: Crosswalk, column: str, slot: str) -> Variable:
     raise ContractError(f"{crosswalk.source}@{crosswalk.version}: no variable {column} -> {slot}")
 
 
+#: the "target" of a code that says the slot is unknown (``unknown: true``)
+UNKNOWN: Target = ("<unknown>",)
+
+
 def target_of(mapping: ValueMapping) -> Target:
-    """The target values a code lands on, sorted; () for a code declared unmappable."""
+    """The target values a code lands on, sorted; () for a code that adds nothing, UNKNOWN for
+    a code that says the slot is unknown. Conditional cases are not considered."""
+    if mapping.unknown:
+        return UNKNOWN
     if mapping.values:
         return tuple(sorted(mapping.values))
     return (mapping.value,) if mapping.value is not None else ()
@@ -145,9 +152,7 @@ def missing_code(crosswalk: Crosswalk, text: str) -> str:
 def header_covers(crosswalk: Crosswalk, header: Sequence[str]) -> None:
     """Every column the crosswalk reads (other than constants) is in the export's header."""
     for var in crosswalk.variables:
-        if var.transform is not None and str(var.transform.type) == "constant":
-            continue
-        for column in var.column:
+        for column in var.column or []:
             if column not in header:
                 raise ContractError(f"{crosswalk.source}: column '{column}' missing from header")
 
@@ -272,10 +277,13 @@ POLARIS_NAMES: Mapping[str, str] = {
     "TH": "Thailand", "VN": "Vietnam", "CO": "Colombia", "EC": "Ecuador", "NI": "Nicaragua",
     "PE": "Peru", "ID": "Indonesia", "UA": "Ukraine", "KE": "Kenya",
 }
-#: Polaris's US status values (both land on US); the export writes the first
+#: Polaris's US status values (citizen or permanent resident: country unknown); the export
+#: writes the first
 POLARIS_US_STATUS: Weights = (
     ("U.S. Citizen/LPR", 1), ("U.S. Citizen/Lawful Permanent Resident", 0),
 )
+#: not a US citizen or permanent resident, country not recorded
+POLARIS_FOREIGN: Weights = (("Foreign National", 1),)
 #: states with the most hotline cases (assumed order); the column is not mapped
 POLARIS_STATES: Weights = (
     ("California", 24), ("Texas", 14), ("Florida", 11), ("New York", 8), ("Ohio", 6),
@@ -308,6 +316,8 @@ VENUES_2019_LABOUR: Weights = (
     ("Domestic Work", 242), ("Agriculture & Animal Husbandry", 134), ("Peddling & Begging", 109),
     ("Illicit Activities", 104), ("Traveling Sales Crews", 95), ("Restaurants & Food Service", 80),
     ("Health & Beauty Services", 60), ("Construction", 50), ("Hotels & Hospitality", 40),
+    # the 2017 statistics' top "sex and labor" types, in labour cases
+    ("Bars, Strip Clubs & Cantinas", 30), ("Illicit Massage, Health & Beauty", 25),
     ("Landscaping", 30), ("Factories & Manufacturing", 25), ("Commercial Cleaning Services", 20),
     ("Arts & Entertainment", 20), ("Health Care", 15), ("Carnivals", 15),
     ("Forestry & Logging", 10), ("Recreational Facilities", 10),
@@ -333,10 +343,11 @@ POLARIS_RECRUITER_LABOUR: Weights = (
 
 @dataclass(frozen=True)
 class PolarisWindow:
-    """One export file: its crosswalk version, date window, size and venue tables."""
+    """One export file: its crosswalk version, delivery date, case dates, size and venues."""
 
     crosswalk: str
     output: str
+    delivered: date
     first: date
     last: date
     rows: int
@@ -344,11 +355,15 @@ class PolarisWindow:
     venues_labour: Weights
 
 
+#: Polaris versions follow the delivery date (typology from 2017-03-29); the delivery dates are
+#: assumptions that place each file in its version's window
 POLARIS_FILES = (
-    PolarisWindow("polaris/1.0.0.yaml", "polaris/hotline_export_2016.csv", date(2015, 1, 1),
-                  date(2017, 2, 28), 300, VENUES_2016_SEX, VENUES_2016_LABOUR),
-    PolarisWindow("polaris/1.1.0.yaml", "polaris/hotline_export_2019.csv", date(2017, 3, 1),
-                  date(2019, 12, 31), 400, VENUES_2019_SEX, VENUES_2019_LABOUR),
+    PolarisWindow("polaris/2.0.0.yaml", "polaris/hotline_export_2016.csv", date(2017, 3, 15),
+                  date(2015, 1, 1), date(2017, 2, 28), 300, VENUES_2016_SEX,
+                  VENUES_2016_LABOUR),
+    PolarisWindow("polaris/2.1.0.yaml", "polaris/hotline_export_2019.csv", date(2020, 1, 31),
+                  date(2017, 3, 1), date(2019, 12, 31), 400, VENUES_2019_SEX,
+                  VENUES_2019_LABOUR),
 )
 
 
@@ -388,7 +403,7 @@ def polaris_citizenships(rng: Random, crosswalk: Crosswalk, rows: int) -> list[s
             cells.append(status[0])  # the export's own spelling; the long form is the statistics'
             continue
         if kind == "foreign":
-            cells.append(code_for(var, ()))
+            cells.append(require(var, POLARIS_FOREIGN)[0][0])
             continue
         variants = [code for code in codes_for(var, (kind,)) if code not in status]
         plain = POLARIS_NAMES.get(kind)
@@ -448,8 +463,8 @@ def polaris_means(rng: Random, crosswalk: Crosswalk, kind: Target, age: Target) 
     if roll < 40:
         return polaris_missing(rng, crosswalk)
     if roll < 50:
-        return code_for(var, ("not_specified",))
-    items = pick_some(rng, pool(var, POLARIS_MEANS, exclude=((), ("not_specified",),
+        return code_for(var, UNKNOWN)  # "Not Specified": no information
+    items = pick_some(rng, pool(var, POLARIS_MEANS, exclude=((), UNKNOWN,
                                                               ("minor_sexually_exploited",))),
                       int(pick(rng, (("1", 45), ("2", 30), ("3", 17), ("4", 8)))))
     if age == ("minor",) and "sexual_exploitation" in kind and rng.randrange(100) < 60:
@@ -464,9 +479,9 @@ def polaris_recruiter(rng: Random, crosswalk: Crosswalk, kind: Target) -> str:
     if roll < 45:
         return polaris_missing(rng, crosswalk)
     if roll < 70:
-        return code_for(var, ("not_specified",))
+        return code_for(var, UNKNOWN)  # "Not Specified": no information
     table = POLARIS_RECRUITER_LABOUR if kind == ("forced_labour",) else POLARIS_RECRUITER_SEX
-    items = pick_some(rng, pool(var, table, exclude=((), ("not_specified",))),
+    items = pick_some(rng, pool(var, table, exclude=((), UNKNOWN)),
                       2 if rng.randrange(100) < 6 else 1)
     return ordered(var, items)
 
@@ -506,7 +521,7 @@ def polaris_rows(rng: Random, crosswalk: Crosswalk, window: PolarisWindow) -> li
                 case_id,
                 str(victim),
                 created.strftime(date_format),
-                code_for(types, kind),
+                code_for(types, kind or UNKNOWN),
                 venue,
                 code_for(gender, (sex_key,)) if sex_key else polaris_missing(rng, crosswalk),
                 code_for(age_group, age) if age else polaris_missing(rng, crosswalk),
@@ -656,7 +671,7 @@ def iom_gender(rng: Random, crosswalk: Crosswalk, category: str, registered: dat
     ]
     if registered.year >= 2017:
         table += [(code, 3) for code in codes_for(var, ("transgender_nonconforming",))]
-        table.append((code_for(var, ()), 10))
+        table.append((code_for(var, UNKNOWN), 10))
     return pick(rng, table)
 
 
@@ -772,8 +787,128 @@ def iom_rows(rng: Random, crosswalk: Crosswalk) -> list[list[str]]:
 
 
 # --------------------------------------------------------------------------------------------
+# CTDC Global Synthetic Dataset (codebook v2 layout, 2024)
+# --------------------------------------------------------------------------------------------
+
+SYNTHETIC_ROWS = 250
+SYNTHETIC_DELIVERED = date(2024, 2, 29)
+#: contributors' shares of the synthetic records (assumed: IOM-like case management rows,
+#: Polaris-like hotline rows in the US)
+SYNTHETIC_KINDS: Weights = (("case_management", 60), ("hotline", 40))
+#: registration years (the codebook's range is 2002-2022; weights assumed)
+SYNTHETIC_YEARS: Weights = tuple((str(year), weight) for year, weight in (
+    (2002, 1), (2004, 1), (2006, 2), (2008, 2), (2010, 2), (2012, 3), (2014, 4), (2015, 5),
+    (2016, 7), (2017, 8), (2018, 8), (2019, 9), (2020, 7), (2021, 6), (2022, 5),
+))
+SYNTHETIC_MEANS: Weights = (
+    ("meansAbusePsyPhySex", 30), ("meansThreats", 22), ("meansDebtBondageEarnings", 18),
+    ("meansFalsePromises", 15), ("meansDenyBasicNeeds", 14), ("meansWithholdDocs", 10),
+    ("meansExcessiveWorkHours", 8), ("meansDrugsAlcohol", 6),
+)
+SYNTHETIC_SECTORS: Weights = (
+    ("typeOfLabourDomesticWork", 30), ("typeOfLabourConstruction", 22),
+    ("typeOfLabourAgriculture", 17), ("typeOfLabourHospitality", 8),
+)
+SYNTHETIC_RECRUITERS: Weights = (
+    ("recruiterRelationFriend", 35), ("recruiterRelationOther", 30),
+    ("recruiterRelationIntimatePartner", 20), ("recruiterRelationFamily", 15),
+)
+
+
+def synthetic_country(var: Variable, alpha_2: str) -> str:
+    """The alpha-3 code a synthetic file writes, proven to resolve as the crosswalk would."""
+    found = pycountry.countries.get(alpha_2=alpha_2)
+    if found is None:
+        raise ContractError(f"no alpha-3 code for {alpha_2}")
+    return checked_country(var, str(found.alpha_3), "RS" if alpha_2 == "XK" else alpha_2)
+
+
+def synthetic_rows(rng: Random, crosswalk: Crosswalk) -> tuple[list[str], list[list[str]]]:
+    """Synthetic records in the 2024 layout: 1 or NULL (written empty) flags, alpha-3 countries.
+
+    The file shows the layout, not the release's statistics: shares follow the IOM slides for
+    case-management-like rows and Polaris's 2016 figures for hotline-like rows, as the other
+    examples do.
+    """
+    blank = missing_code(crosswalk, "")
+    means = variable(crosswalk, "meansThreats", "means_of_control")
+    kinds = variable(crosswalk, "isForcedLabour", "exploitation_types")
+    sectors = variable(crosswalk, "typeOfLabourDomesticWork", "labour_sectors")
+    sex = variable(crosswalk, "typeOfSexProstitution", "sex_exploitation_types")
+    recruiters = variable(crosswalk, "recruiterRelationFriend", "recruiter_relationships")
+    gender = variable(crosswalk, "gender", "gender")
+    ages = variable(crosswalk, "ageBroad", "age_broad")
+    months = variable(crosswalk, "traffickMonths", "trafficking_duration")
+    citizenship = variable(crosswalk, "citizenship", "citizenship")
+    exploited_in = variable(crosswalk, "CountryOfExploitation", "country_of_exploitation")
+    flag_columns = [c for v in (means, kinds, sectors, sex, recruiters) for c in v.column or []]
+    header = ["yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation",
+              "traffickMonths", *flag_columns]
+    header_covers(crosswalk, header)
+    for var, table in ((means, SYNTHETIC_MEANS), (sectors, SYNTHETIC_SECTORS),
+                       (recruiters, SYNTHETIC_RECRUITERS)):
+        require(var, table)
+    age_codes = [code for code, _ in pool(ages, ((code_for(ages, ("age_9_17",)), 20),
+                                                  (code_for(ages, ("age_18_20",)), 15),
+                                                  (code_for(ages, ("age_21_23",)), 14),
+                                                  (code_for(ages, ("age_30_38",)), 14)),
+                                          default=6)]
+    rows: list[list[str]] = []
+    for kind in deal(rng, SYNTHETIC_KINDS, SYNTHETIC_ROWS):
+        hotline = kind == "hotline"
+        # Polaris contributes cases from 2015 only
+        year = int(pick(rng, [(y, w) for y, w in SYNTHETIC_YEARS if not hotline or y >= "2015"]))
+        category = pick(rng, (("sex", 70), ("labour", 20), ("sex_and_labour", 5), ("other", 5))
+                        if hotline else IOM_EXPLOITATION)
+        flags: dict[str, str] = dict.fromkeys(flag_columns, blank)
+        if "sex" in category or category == "sex_and_labour":
+            flags["isSexualExploit"] = "1"
+            if rng.randrange(100) < 60:
+                flags[pick(rng, (("typeOfSexProstitution", 9), ("typeOfSexPornography", 1)))] = "1"
+        if "labour" in category:
+            flags["isForcedLabour"] = "1"
+            if rng.randrange(100) < 55:
+                flags[pick(rng, SYNTHETIC_SECTORS)] = "1"
+        if category == "other":
+            flags["isOtherExploit"] = "1"
+        for column in pick_some(rng, SYNTHETIC_MEANS, rng.randrange(4)):
+            flags[column] = "1"
+        if rng.randrange(100) < 45:
+            flags[pick(rng, SYNTHETIC_RECRUITERS)] = "1"
+        if hotline:
+            nationality = "US" if rng.randrange(100) < 50 else pick(rng, (("MX", 5), ("PH", 2)))
+            destination = "US"
+        else:
+            nationality = pick(rng, IOM_NATIONALITIES)
+            destination = pick(rng, IOM_DESTINATIONS.get(nationality, ((nationality, 1),)))
+        woman = rng.randrange(100) < (80 if category != "labour" else 45)
+        rows.append([
+            str(year),
+            code_for(gender, ("female",) if woman else ("male",)) if rng.randrange(100) >= 4
+            else blank,
+            rng.choice(age_codes) if rng.randrange(100) >= 30 else blank,
+            synthetic_country(citizenship, nationality) if rng.randrange(100) >= 25 else blank,
+            synthetic_country(exploited_in, destination) if rng.randrange(100) >= 10 else blank,
+            pick(rng, [(code_for(months, (value,)), weight) for value, weight in (
+                ("months_0_12", 6), ("months_13_24", 2), ("months_25_plus", 2))])
+            if rng.randrange(100) < 35 else blank,
+            *(flags[column] for column in flag_columns),
+        ])
+    rows.sort(key=lambda row: row[0])
+    return header, rows
+
+
+# --------------------------------------------------------------------------------------------
 # Files
 # --------------------------------------------------------------------------------------------
+
+MANIFEST_HEADER = """\
+# yaml-language-server: $schema=../generated/jsonschema/manifest.schema.json
+# The example deliveries: which source each export follows and when it was delivered (the
+# delivery date chooses the Polaris and CTDC synthetic crosswalk versions). Written by
+# examples/make_examples.py; the dates are assumptions that place each file in its window.
+deliveries:
+"""
 
 
 def encode(crosswalk: Crosswalk, header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
@@ -796,8 +931,19 @@ def build() -> dict[str, bytes]:
         crosswalk = load_crosswalk(window.crosswalk)
         rows = polaris_rows(rng, crosswalk, window)
         files[window.output] = encode(crosswalk, POLARIS_HEADER, rows)
-    iom = load_crosswalk("iom/1.0.0.yaml")
+    iom = load_crosswalk("iom/2.0.0.yaml")
     files["iom/case_export.csv"] = encode(iom, IOM_HEADER, iom_rows(rng, iom))
+    synthetic = load_crosswalk("ctdc-synthetic/1.0.0.yaml")
+    header, rows = synthetic_rows(rng, synthetic)
+    files["ctdc-synthetic/synthetic_2024_sample.csv"] = encode(synthetic, header, rows)
+    deliveries = [(window.output, "polaris", window.delivered) for window in POLARIS_FILES]
+    deliveries += [("iom/case_export.csv", "iom", date(2021, 1, 15)),
+                   ("ctdc-synthetic/synthetic_2024_sample.csv", "ctdc-synthetic",
+                    SYNTHETIC_DELIVERED)]
+    manifest = MANIFEST_HEADER + "".join(
+        f"  - path: {path}\n    source: {source}\n    delivered: {when.isoformat()}\n"
+        for path, source, when in deliveries)
+    files["manifest.yaml"] = manifest.encode()
     return files
 
 

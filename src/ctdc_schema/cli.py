@@ -202,6 +202,73 @@ def overlap(
     typer.echo(table.render_text() if output_format == "text" else table.render_json(), nl=False)
 
 
+@app.command()
+def transform(
+    export: Annotated[
+        Path | None, typer.Argument(help="The export file (or give --manifest).",
+                                    show_default=False),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", metavar="ID",
+                                 help="The crosswalk source the export follows, e.g. polaris."),
+    ] = None,
+    delivered: Annotated[
+        str | None, typer.Option("--delivered", metavar="YYYY-MM-DD",
+                                 help="When the export was delivered: chooses the crosswalk "
+                                      "version of sources that version by delivery date."),
+    ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option("--manifest", "-m", metavar="FILE",
+                                  help="A YAML list of deliveries {path, source, delivered}."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE",
+                           help="Where to write the records (JSON Lines)."),
+    ] = Path("harmonised.jsonl"),
+    allow_errors: Annotated[
+        bool, typer.Option("--allow-errors",
+                           help="Write the records even when some codes do not map."),
+    ] = False,
+    crosswalks: Annotated[
+        list[Path] | None, typer.Option("--crosswalks", metavar="DIR",
+                                        help="Crosswalks to use (default: the bundled ones)."),
+    ] = None,
+    schema: SchemaOption = None,
+) -> None:
+    """Harmonise exports into vocabulary records with the reference mapper (row by row)."""
+    from ctdc_schema import deliveries, harmonise
+    from ctdc_schema.errors import UsageError
+
+    if manifest is not None:
+        if export is not None or source is not None or delivered is not None:
+            raise UsageError("give either --manifest or an export with --source, not both")
+        inputs = deliveries.load_manifest(manifest)
+    elif export is not None and source is not None:
+        when = deliveries.parse_date(delivered) if delivered is not None else None
+        inputs = [deliveries.Delivery(export, source, when)]
+    else:
+        raise UsageError("give an export and --source ID, or --manifest FILE")
+    from ctdc_schema.checker import display_path
+
+    run = harmonise.harmonise(inputs, schema, crosswalks or None)
+    for delivery, result in run.results:
+        used = ", ".join(f"{delivery.source}@{version} ({count})"
+                         for version, count in sorted(result.versions.items()))
+        typer.echo(f"{display_path(delivery.path)}: {result.rows} rows, "
+                   f"{len(result.records)} records [{used or 'no version'}], "
+                   f"{len(result.issues)} problems", err=True)
+        for issue in result.issues[:5]:
+            where = f"row {issue.row}" + (f", column '{issue.column}'" if issue.column else "")
+            typer.echo(f"  {where}: {issue.message}", err=True)
+    if run.issues and not allow_errors:
+        typer.echo(f"ctdc: {run.issues} problem(s); nothing written (use --allow-errors to "
+                   "write the records that mapped)", err=True)
+        raise typer.Exit(1)
+    harmonise.write_jsonl(run.records, output)
+    typer.echo(f"wrote {len(run.records)} records to {output}", err=True)
+    raise typer.Exit(1 if run.issues else 0)
+
+
 export_app = typer.Typer(help="Export the specification in other formats.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 

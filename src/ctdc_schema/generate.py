@@ -42,6 +42,7 @@ class Target:
 TARGETS: tuple[Target, ...] = (
     Target(resources.MAIN_SCHEMA_FILE, "ctdc", CONTAINER_CLASS, DOCS_DIR),
     Target("crosswalk.yaml", "crosswalk", "Crosswalk", f"{DOCS_DIR}/crosswalk-format"),
+    Target("manifest.yaml", "manifest", "Manifest", f"{DOCS_DIR}/manifest-format"),
 )
 
 #: JSON Schema for the hand-editing short forms of a slot (annotation `shorthand` in the

@@ -147,12 +147,47 @@ def coerce_types(data: Any, schema: dict[str, Any], defs: dict[str, Any]) -> Any
     return data
 
 
-@functools.lru_cache(maxsize=1)
-def format_validator() -> Draft201909Validator:
-    """Validator of the generated crosswalk format schema (built once per process)."""
-    schema_file = resources.data_dir("generated/jsonschema") / "crosswalk.schema.json"
+@functools.lru_cache(maxsize=4)
+def schema_validator(name: str = "crosswalk") -> Draft201909Validator:
+    """Validator of a generated format schema, ``<name>.schema.json`` (built once per process)."""
+    schema_file = resources.data_dir("generated/jsonschema") / f"{name}.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     return Draft201909Validator(schema, format_checker=Draft201909Validator.FORMAT_CHECKER)
+
+
+def format_validator() -> Draft201909Validator:
+    """Validator of the generated crosswalk format schema."""
+    return schema_validator("crosswalk")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Where a document breaks its format: path inside it, position, one-line message."""
+
+    parts: tuple[str | int, ...]
+    line: int
+    column: int
+    message: str
+
+
+def check_document(node: Node, validator: Draft201909Validator) -> tuple[
+        Any, Positions, list[Problem]]:
+    """Plain data of a composed YAML document, its positions, and its format problems.
+
+    Shared by every hand-edited YAML format (crosswalks, delivery manifests): scalars stay
+    the text written except where the schema wants a boolean or an integer, and every JSON
+    Schema error becomes one located, one-line :class:`Problem`.
+    """
+    positions = Positions()
+    positions.marks[()] = _mark(node)
+    raw = coerce_types(to_data(node, positions), validator.schema,
+                       validator.schema.get("$defs", {}))
+    problems = []
+    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path))):
+        parts, message = _describe(error, raw)
+        line, column = positions.find(parts)
+        problems.append(Problem(tuple(parts), line, column, message))
+    return raw, positions, problems
 
 
 def _describe(error: SchemaError, data: Any) -> tuple[PathParts, str]:
@@ -272,19 +307,10 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
         else:
             rule = UNREADABLE
         return None, [rule.at(exc.detail, file, exc.line, exc.column)]
-    positions = Positions()
-    positions.marks[()] = _mark(node)
-    validator = format_validator()
-    raw = coerce_types(to_data(node, positions), validator.schema,
-                       validator.schema.get("$defs", {}))
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
-    if errors:
-        findings = []
-        for error in errors:
-            parts, message = _describe(error, raw)
-            line, column = positions.find(parts)
-            findings.append(STRUCTURE.at(message, file, line, column, format_path(parts)))
-        return None, findings
+    raw, positions, problems = check_document(node, format_validator())
+    if problems:
+        return None, [STRUCTURE.at(p.message, file, p.line, p.column, format_path(p.parts))
+                      for p in problems]
     try:
         model = Crosswalk.model_validate(normalise(raw))
     except ValidationError as exc:  # the JSON Schema and pydantic should agree; never crash

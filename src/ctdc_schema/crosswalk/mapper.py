@@ -246,7 +246,7 @@ class ReferenceMapper:
                 record[slot_name] = value
             else:
                 record[slot_name] = semantics.typed(slot, value)
-        return record, issues
+        return {name: record[name] for name in self.vocab.slots if name in record}, issues
 
     def _variable(self, compiled: _Compiled, variable: Variable,
                   cell_of: Mapping[str, str | None], row: int, issues: list[Issue],

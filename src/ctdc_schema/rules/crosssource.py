@@ -10,6 +10,7 @@ from pathlib import Path
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 from ctdc_schema.crosswalk.registry import current_versions
 from ctdc_schema.crosswalk.semantics import effective_predicate, targets
+from ctdc_schema.datamodel.crosswalk import ValueCase, ValueMapping
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import set_check
 from ctdc_schema.vocabulary import Vocabulary
@@ -67,21 +68,23 @@ def _conflicts(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator
             context = tuple(str(getattr(cw.model, key)) for key in depends.split())
             seen: set[str] = set()
             for code, mapping in (variable.values or {}).items():
-                for target in targets(mapping):
-                    if target not in seen:
-                        seen.add(target)
-                        reached[(variable.slot, target)].append(Reach(
-                            cw, index, code, effective_predicate(variable, mapping), context))
+                items: list[ValueMapping | ValueCase] = [mapping, *(mapping.cases or [])]
+                for item in items:
+                    for target in targets(item):
+                        if target not in seen:
+                            seen.add(target)
+                            reached[(variable.slot, target)].append(Reach(
+                                cw, index, code, effective_predicate(variable, item), context))
     for (slot, target), reaches in sorted(reached.items()):
         sources = {r.cw.source_folder for r in reaches}
         meanings = {(r.predicate, *r.context) for r in reaches}
         if len(sources) < 2 or len(meanings) < 2:
             continue
         first, *others = reaches
+        labels = dict.fromkeys(r.label for r in reaches)  # one per source and meaning
         yield first.cw.at(
             CROSS_SOURCE,
-            f"{slot}={target} is reached under different meanings: "
-            + "; ".join(r.label for r in reaches),
+            f"{slot}={target} is reached under different meanings: " + "; ".join(labels),
             ["variables", first.variable, "values", first.code],
             [r.cw.related(r.label, ["variables", r.variable, "values", r.code]) for r in others],
         )
