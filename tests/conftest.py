@@ -13,6 +13,10 @@ from ctdc_schema import vocabulary
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 CTDC_2020 = DATA / "ctdc-public" / "ctdc_global_k_anon_2020_extract.csv"
+#: the real public CTDC samples (CI has ../shared): the whole files, not an extract
+SHARED_DATA = ROOT.parent / "shared" / "data" / "ctdc-public"
+CTDC_2020_FULL = SHARED_DATA / "ctdc_global_k_anon_2020_sample.csv"
+CTDC_2017_FULL = SHARED_DATA / "ctdc_global_2017_sample.csv"
 
 
 def ctdc_2020_header() -> list[str]:

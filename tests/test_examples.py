@@ -7,43 +7,47 @@ generator bug, a stale file or a crosswalk change that drops a code all fail her
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
 
+from jsonschema import Draft201909Validator
+
 from ctdc_schema.crosswalk.coverage import check_csv
 from ctdc_schema.crosswalk.loader import load
-from ctdc_schema.crosswalk.transforms import country_alpha2
+from ctdc_schema.crosswalk.mapper import MappingResult
 from ctdc_schema.datamodel.crosswalk import Crosswalk, Variable
+from ctdc_schema.deliveries import load_manifest
+from ctdc_schema.harmonise import harmonise
 
 EXAMPLES = ROOT / "examples"
 SCRIPT = EXAMPLES / "make_examples.py"
+MANIFEST = EXAMPLES / "manifest.yaml"
 POLARIS_2016 = EXAMPLES / "polaris" / "hotline_export_2016.csv"
 POLARIS_2019 = EXAMPLES / "polaris" / "hotline_export_2019.csv"
 IOM = EXAMPLES / "iom" / "case_export.csv"
+SYNTHETIC = EXAMPLES / "ctdc-synthetic" / "synthetic_2024_sample.csv"
 #: file -> (source, version it must be read with, expected number of rows)
 FILES = {
-    POLARIS_2016: ("polaris", "1.0.0", 300),
-    POLARIS_2019: ("polaris", "1.1.0", 400),
-    IOM: ("iom", "1.0.0", 500),
+    POLARIS_2016: ("polaris", "2.0.0", 300),
+    POLARIS_2019: ("polaris", "2.1.0", 400),
+    IOM: ("iom", "2.0.0", 500),
+    SYNTHETIC: ("ctdc-synthetic", "1.0.0", 250),
 }
-DATE_COLUMN = {"polaris": "Date Case Created", "iom": "registration_date"}
 
 
 def crosswalk(source: str, version: str) -> Crosswalk:
     loaded, findings = load(ROOT / "crosswalks" / source / f"{version}.yaml")
     assert loaded is not None, findings
     return loaded.model
-
-
-def versions(source: str) -> list[Crosswalk]:
-    return [crosswalk(source, p.stem) for p in sorted((ROOT / "crosswalks" / source).glob("*.yaml"))]
 
 
 def rows(path: Path, model: Crosswalk) -> list[dict[str, str]]:
@@ -53,32 +57,28 @@ def rows(path: Path, model: Crosswalk) -> list[dict[str, str]]:
 
 
 def var(model: Crosswalk, column: str, slot: str) -> Variable:
-    (found,) = [v for v in model.variables if column in v.column and v.slot == slot]
+    (found,) = [v for v in model.variables if column in (v.column or []) and v.slot == slot]
     return found
 
 
-def targets(variable: Variable, cell: str, missing: list[str]) -> list[str]:
-    """The target values of one cell, read through the crosswalk's explicit values."""
-    if cell in missing:
-        return []
-    items = [c.strip() for c in cell.split(variable.split.strip())] if variable.split else [cell]
-    found: list[str] = []
-    for item in items:
-        mapping = (variable.values or {})[item]
-        found += mapping.values or ([mapping.value] if mapping.value else [])
-    return found
+@pytest.fixture(scope="module")
+def results() -> dict[Path, MappingResult]:
+    """Every example, harmonised through the manifest exactly as `ctdc transform -m` does."""
+    run = harmonise(load_manifest(MANIFEST))
+    return {delivery.path: result for delivery, result in run.results}
 
 
-def citizenship(model: Crosswalk, cell: str) -> str | None:
-    """Citizenship as the crosswalk resolves it: explicit values, then the country transform."""
-    variable = var(model, "Citizenship" if model.source == "polaris" else "citizenship",
-                   "citizenship")
-    if cell in (model.missing_codes or []):
-        return None
-    if cell in (variable.values or {}):
-        return variable.values[cell].value
-    assert variable.transform is not None
-    return country_alpha2(cell, str(variable.transform.country_format))
+def records(results: dict[Path, MappingResult], path: Path) -> list[dict[str, Any]]:
+    return results[path.resolve()].records
+
+
+def counts(found: list[dict[str, Any]], slot: str) -> Counter[str]:
+    """Records per value of ``slot`` (lists joined with +, absent as "unknown")."""
+    tally: Counter[str] = Counter()
+    for record in found:
+        value = record.get(slot)
+        tally["+".join(value) if isinstance(value, list) else str(value or "unknown")] += 1
+    return tally
 
 
 # --- reproducibility ---------------------------------------------------------------------------
@@ -128,154 +128,153 @@ def test_files_use_the_contracts_delimiter_encoding_and_line_endings() -> None:
         assert len(rows(path, model)) == count, path.name
 
 
-# --- contract: window and coverage ---------------------------------------------------------------
+# --- contract: versions and coverage ------------------------------------------------------------
+
+
+def test_the_manifest_lists_every_example_with_its_delivery() -> None:
+    listed = {d.path: d for d in load_manifest(MANIFEST)}
+    assert set(listed) == {path.resolve() for path in FILES}
+    assert all(d.delivered is not None for d in listed.values())
 
 
 @pytest.mark.parametrize("path", list(FILES), ids=lambda p: p.name)
-def test_every_row_falls_in_exactly_the_window_of_its_crosswalk(path: Path) -> None:
-    source, version, _ = FILES[path]
-    column = DATE_COLUMN[source]
-    windows = []
-    for model in versions(source):
-        fmt = var(model, column, "year_of_registration").transform.date_format or "%Y-%m-%d"
-        days = [datetime.strptime(row[column], fmt).date() for row in rows(path, model)]
-        end = model.valid_to or date.max
-        if all(model.valid_from <= day < end for day in days):
-            windows.append(model.version)
-    assert windows == [version]
-
-
-@pytest.mark.parametrize("path", list(FILES), ids=lambda p: p.name)
-def test_every_file_is_completely_covered_by_its_crosswalk(path: Path) -> None:
+def test_every_file_is_read_completely_with_the_version_of_its_delivery(
+        path: Path, results: dict[Path, MappingResult]) -> None:
     source, version, count = FILES[path]
-    coverage = check_csv(crosswalk(source, version), path)
-    assert coverage.rows == count
-    assert coverage.absent_columns == set()
-    assert coverage.unmapped == {}
-    assert coverage.complete
+    result = results[path.resolve()]
+    assert result.rows == len(result.records) == count
+    assert dict(result.versions) == {version: count}
+    assert result.absent_columns == ()
+    assert result.issues == []
+    assert {r["source_id"] for r in result.records} == {source}
 
 
-def test_iom_file_passes_the_strict_checker_unchanged() -> None:
-    """IOM reads exploitation_types twice but lists every code in both variables."""
-    assert check_csv(crosswalk("iom", "1.0.0"), IOM).complete
+def test_iom_registration_dates_lie_in_the_window_of_its_crosswalk() -> None:
+    model = crosswalk("iom", "2.0.0")
+    days = [date.fromisoformat(row["registration_date"]) for row in rows(IOM, model)]
+    assert all(model.valid_from <= day for day in days) and model.valid_to is None
 
 
-def test_polaris_venue_column_read_by_two_variables_is_covered() -> None:
-    """Venue/Industry feeds labour_sectors and sex_exploitation_types, each listing its own
-    codes: a code is covered when either variable maps it."""
-    for path in (POLARIS_2016, POLARIS_2019):
-        assert check_csv(crosswalk(*FILES[path][:2]), path).complete
-
-
-def test_a_file_read_with_the_other_polaris_version_is_not_covered() -> None:
-    old_under_new = check_csv(crosswalk("polaris", "1.1.0"), POLARIS_2016)
-    new_under_old = check_csv(crosswalk("polaris", "1.0.0"), POLARIS_2019)
+def test_polaris_2016_cases_in_a_typology_delivery_are_unmapped_by_the_old_version() -> None:
+    """The version follows the delivery: each file read with the other version does not map."""
+    old_under_new = check_csv(crosswalk("polaris", "2.1.0"), POLARIS_2016)
+    new_under_old = check_csv(crosswalk("polaris", "2.0.0"), POLARIS_2019)
     assert "Hotel/Motel-based" in old_under_new.unmapped["Venue/Industry"]
     assert "Escort Services" in new_under_old.unmapped["Venue/Industry"]
     assert set(old_under_new.unmapped) == set(new_under_old.unmapped) == {"Venue/Industry"}
 
 
+def test_records_are_valid_against_the_generated_json_schema(
+        results: dict[Path, MappingResult]) -> None:
+    schema = json.loads((ROOT / "generated/jsonschema/ctdc.schema.json").read_text())
+    dataset = {"vocabulary_version": "1.1.0",
+               "records": [r for result in results.values() for r in result.records]}
+    errors = [e.message for e in Draft201909Validator(schema).iter_errors(dataset)]
+    assert errors == []
+
+
 # --- distributions follow the seed ---------------------------------------------------------------
 
 
-def polaris_counts(path: Path, version: str, column: str, slot: str) -> Counter[str]:
-    model = crosswalk("polaris", version)
-    variable = var(model, column, slot)
-    counts: Counter[str] = Counter()
-    for row in rows(path, model):
-        found = targets(variable, row[column], model.missing_codes or [])
-        counts["+".join(sorted(found)) or "unknown"] += 1
-    return counts
-
-
 @pytest.mark.parametrize("path", [POLARIS_2016, POLARIS_2019], ids=lambda p: p.name)
-def test_polaris_types_gender_and_age_follow_the_2016_statistics(path: Path) -> None:
-    version = FILES[path][1]
-    types = polaris_counts(path, version, "Trafficking Type", "exploitation_types")
+def test_polaris_types_gender_and_age_follow_the_2016_statistics(
+        path: Path, results: dict[Path, MappingResult]) -> None:
+    found = records(results, path)
+    types = counts(found, "exploitation_types")
     ((largest, _),) = types.most_common(1)
     assert largest == "sexual_exploitation"
     # 2016: Sex 5,551 > Labor 1,057 > Sex and Labor 268 (rows: victims, shares are per case)
     assert types["sexual_exploitation"] > 3 * types["forced_labour"]
     assert types["forced_labour"] > types["forced_labour+sexual_exploitation"]
+    assert types["unknown"] > 0  # "Trafficking Type Not Specified"
 
-    gender = polaris_counts(path, version, "Gender", "gender")
+    gender = counts(found, "gender")
     assert gender.most_common(1)[0][0] == "female"
     assert gender["female"] > 4 * gender["male"] > 0
     assert 0 < gender["transgender_nonconforming"] < gender["male"]
 
-    age = polaris_counts(path, version, "Age Group", "majority_status")
+    age = counts(found, "majority_status")
     minors = age["minor"] / (age["minor"] + age["adult"])
     assert 0.27 <= minors <= 0.39  # 2,387 of 7,277 = 32.8%
     assert age["unknown"] > 0
 
 
 @pytest.mark.parametrize("path", [POLARIS_2016, POLARIS_2019], ids=lambda p: p.name)
-def test_polaris_citizenship_is_mostly_blank_with_the_us_on_top(path: Path) -> None:
+def test_polaris_citizenship_is_mostly_blank_and_the_us_status_is_no_country(
+        path: Path, results: dict[Path, MappingResult]) -> None:
     model = crosswalk("polaris", FILES[path][1])
     cells = [row["Citizenship"] for row in rows(path, model)]
-    resolved = Counter(code for code in (citizenship(model, c) for c in cells) if code)
+    found = records(results, path)
+    resolved = counts(found, "citizenship")
+    assert resolved["unknown"] > len(cells) / 2
+    resolved.pop("unknown")
     top = [code for code, _ in resolved.most_common(3)]
     assert "US" in top and "MX" in top
-    assert sum(1 for c in cells if c in (model.missing_codes or [])) > len(cells) / 3
-    assert "U.S. Citizen/LPR" in cells
-    # the slides' top ten are written as names, some with the spellings the crosswalk maps
+    # the US status (citizen or permanent resident) and "Foreign National" give no country
+    for cell, record in zip(cells, found, strict=True):
+        if cell in ("U.S. Citizen/LPR", "Foreign National"):
+            assert "citizenship" not in record
+    assert "U.S. Citizen/LPR" in cells and "Foreign National" in cells
     assert {"Mexico", "Guatemala", "Honduras"} <= set(cells)
     explicit = set(var(model, "Citizenship", "citizenship").values or {})
     assert len({c for c in cells if c in explicit} - {"U.S. Citizen/LPR", "Foreign National"}) >= 2
 
 
-def test_polaris_venues_follow_the_published_top_venues() -> None:
-    raw_old = Counter(c for row in rows(POLARIS_2016, crosswalk("polaris", "1.0.0"))
+def test_polaris_venues_follow_the_published_top_venues(
+        results: dict[Path, MappingResult]) -> None:
+    raw_old = Counter(c for row in rows(POLARIS_2016, crosswalk("polaris", "2.0.0"))
                       for c in row["Venue/Industry"].split("; ") if c)
     assert {c for c, _ in raw_old.most_common(3)} & {"Hotel/Motel-based",
                                                      "Commercial-front Brothel"}
     assert raw_old["Hotel/Motel-based"] > raw_old["Street-based"]
 
-    model = crosswalk("polaris", "1.1.0")
-    raw_new = Counter(c for row in rows(POLARIS_2019, model)
-                      for c in row["Venue/Industry"].split("; ") if c)
+    model = crosswalk("polaris", "2.1.0")
+    data = rows(POLARIS_2019, model)
+    raw_new = Counter(c for row in data for c in row["Venue/Industry"].split("; ") if c)
     assert raw_new.most_common(1)[0][0] == "Escort Services"
     assert raw_new["Escort Services"] > raw_new["Illicit Massage, Health & Beauty"] \
         > raw_new["Outdoor Solicitation"]
-    labour = var(model, "Venue/Industry", "labour_sectors").values or {}
-    industries = Counter({c: n for c, n in raw_new.items() if c in labour})
-    assert "Domestic Work" in [c for c, _ in industries.most_common(3)]  # 2017: top, 242
+    sectors = Counter(s for r in records(results, POLARIS_2019)
+                      for s in r.get("labour_sectors", []))
+    assert sectors.most_common(1)[0][0] == "domestic_work"  # 2017: top, 242
+    # a labour case at a bar is hospitality work, never prostitution (conditional mapping)
+    bars = [(row, record) for row, record in zip(data, records(results, POLARIS_2019),
+                                                 strict=True)
+            if "Bars, Strip Clubs & Cantinas" in row["Venue/Industry"]]
+    labour_bars = [rec for row, rec in bars if row["Trafficking Type"] == "Labor"]
+    sex_bars = [rec for row, rec in bars if row["Trafficking Type"] == "Sex"]
+    assert labour_bars and sex_bars
+    assert all("hospitality" in r["labour_sectors"] for r in labour_bars)
+    assert not any("sex_exploitation_types" in r for r in labour_bars)
+    assert all(r["sex_exploitation_types"] == ["prostitution"] for r in sex_bars)
+    assert not any("labour_sectors" in r for r in sex_bars)
 
 
-def test_iom_nationalities_follow_the_slides() -> None:
-    model = crosswalk("iom", "1.0.0")
-    resolved = Counter(citizenship(model, row["citizenship"]) for row in rows(IOM, model))
-    resolved.pop(None, None)
+def test_iom_nationalities_follow_the_slides(results: dict[Path, MappingResult]) -> None:
+    resolved = counts(records(results, IOM), "citizenship")
+    resolved.pop("unknown", None)
     top3 = [code for code, _ in resolved.most_common(3)]
     assert top3[:2] == ["UA", "MD"] or {"UA", "MD"} <= set(top3)
     top10 = {code for code, _ in resolved.most_common(10)}
     assert len(top10 & {"UA", "MD", "BY", "ID", "RO", "KG", "MM", "UZ", "KH", "BG"}) >= 8
 
 
-def test_iom_exploitation_shares_are_within_three_points_of_the_slides() -> None:
-    model = crosswalk("iom", "1.0.0")
-    variable = var(model, "exploitation_types", "exploitation_types")
+def test_iom_exploitation_shares_are_within_three_points_of_the_slides(
+        results: dict[Path, MappingResult]) -> None:
+    found = records(results, IOM)
     share: Counter[str] = Counter()
-    data = rows(IOM, model)
-    for row in data:
-        found = set(targets(variable, row["exploitation_types"], model.missing_codes or []))
-        sexual, labour = "sexual_exploitation" in found, "forced_labour" in found
+    for record in found:
+        kinds = set(record.get("exploitation_types", []))
+        sexual, labour = "sexual_exploitation" in kinds, "forced_labour" in kinds
         share["sex_and_labour" if sexual and labour else "sex" if sexual
               else "labour" if labour else "other"] += 1
     seed = {"sex_and_labour": 36.17, "sex": 32.63, "labour": 27.21, "other": 3.99}
     for key, percent in seed.items():
-        assert abs(100 * share[key] / len(data) - percent) <= 3, (key, share)
+        assert abs(100 * share[key] / len(found) - percent) <= 3, (key, share)
 
 
-def test_iom_forced_labour_sectors_follow_the_slides() -> None:
-    model = crosswalk("iom", "1.0.0")
-    industry = var(model, "forced_labour_industry", "labour_sectors")
-    begging = var(model, "exploitation_types", "labour_sectors")
-    sectors: Counter[str] = Counter()
-    for row in rows(IOM, model):
-        for cell, variable in ((row["forced_labour_industry"], industry),
-                               (row["exploitation_types"], begging)):
-            sectors.update(targets(variable, cell, model.missing_codes or []))
+def test_iom_forced_labour_sectors_follow_the_slides(results: dict[Path, MappingResult]) -> None:
+    sectors = Counter(s for r in records(results, IOM) for s in r.get("labour_sectors", []))
     top4 = [s for s, _ in sectors.most_common(4)]
     assert top4[0] == "domestic_work"
     assert set(top4) == {"domestic_work", "construction", "agriculture", "manufacturing"}
@@ -283,7 +282,7 @@ def test_iom_forced_labour_sectors_follow_the_slides() -> None:
 
 
 def test_iom_ages_are_exact_mostly_adult_with_a_minority_of_minors() -> None:
-    model = crosswalk("iom", "1.0.0")
+    model = crosswalk("iom", "2.0.0")
     ages = [int(row["age_at_registration"]) for row in rows(IOM, model)]
     known = [a for a in ages if a != -99]
     minors = sum(1 for a in known if a < 18) / len(known)
@@ -292,8 +291,9 @@ def test_iom_ages_are_exact_mostly_adult_with_a_minority_of_minors() -> None:
     assert all(0 <= a < 100 for a in known)
 
 
-def test_iom_uses_minus_99_for_missing_and_never_a_blank() -> None:
-    model = crosswalk("iom", "1.0.0")
+def test_iom_uses_minus_99_for_missing_and_never_a_blank(
+        results: dict[Path, MappingResult]) -> None:
+    model = crosswalk("iom", "2.0.0")
     data = rows(IOM, model)
     assert all(cell != "" for row in data for cell in row.values())
     assert not any(cell.lower() == "unknown" for row in data for cell in row.values())
@@ -306,8 +306,24 @@ def test_iom_uses_minus_99_for_missing_and_never_a_blank() -> None:
     assert 0.01 <= rate["citizenship"] <= 0.10
     assert 0.05 <= rate["means_of_control"] <= 0.5
     # abduction and the newer gender/sex-exploitation codes exist only from 2017
-    for row in data:
+    for row, record in zip(data, records(results, IOM), strict=True):
         if row["registration_date"] < "2017":
-            assert row["abduction"] == "-99"
+            assert row["abduction"] == "-99" and "abducted" not in record
             assert not row["gender"].startswith(("Transgender", "NonConforming"))
             assert "Remote" not in row["sex_exploitation_type"]
+    assert {r["trafficking_status"] for r in records(results, IOM)} == {"actual_victim"}
+    assert len({r["case_id"] for r in records(results, IOM)}) == len(data)
+
+
+def test_synthetic_sample_uses_the_2024_layout(results: dict[Path, MappingResult]) -> None:
+    model = crosswalk("ctdc-synthetic", "1.0.0")
+    data = rows(SYNTHETIC, model)
+    flags = [c for c in data[0] if c.startswith(("means", "is", "typeOf", "recruiter"))]
+    assert len(data[0]) == 27 and len(flags) == 21
+    assert {cell for row in data for c in flags for cell in [row[c]]} == {"", "1"}
+    assert all(len(row["citizenship"]) in (0, 3) for row in data)
+    found = records(results, SYNTHETIC)
+    assert {r["deidentification_method"] for r in found} == {"synthetic_differential_privacy"}
+    means = Counter(m for r in found for m in r.get("means_of_control", []))
+    assert {"abuse", "threats_to_person_or_family", "debt_bondage_or_earnings"} <= set(means)
+    assert not any(r.get("means_of_control") == [] for r in found)  # 1/NULL: never "none"

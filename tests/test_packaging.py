@@ -33,7 +33,9 @@ def test_wheel_contains_schema_and_generated_files(wheel: Path) -> None:
         "ctdc_schema/_data/schema/countries.yaml",
         "ctdc_schema/_data/generated/jsonschema/ctdc.schema.json",
         "ctdc_schema/_data/generated/jsonschema/crosswalk.schema.json",
-        "ctdc_schema/_data/crosswalks/polaris/1.1.0.yaml",
+        "ctdc_schema/_data/crosswalks/polaris/2.1.0.yaml",
+        "ctdc_schema/_data/generated/jsonschema/manifest.schema.json",
+        "ctdc_schema/_data/schema/manifest.yaml",
         "ctdc_schema/datamodel/crosswalk.py",
         "ctdc_schema/datamodel/ctdc.py",
         "ctdc_schema/py.typed",
@@ -74,4 +76,4 @@ def test_installed_wheel_validates_its_bundled_spec(wheel: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["summary"]["errors"] == 0
-    assert any("_data/crosswalks/iom/1.0.0.yaml" in f for f in report["files"])
+    assert any("_data/crosswalks/iom/2.0.0.yaml" in f for f in report["files"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import CTDC_2020, DATA, ROOT
+from conftest import CTDC_2020, CTDC_2020_FULL, DATA, ROOT
 
 from ctdc_schema import checker, overlap, sssom
 from ctdc_schema.cli import run
@@ -25,54 +26,71 @@ def report() -> Report:
 def test_whole_spec_has_no_errors_and_only_cross_source_warnings(report: Report) -> None:
     assert report.summary()["errors"] == 0, [f.message for f in report.findings][:5]
     assert {f.code for f in report.findings} <= {"CW501"}
-    assert len(report.files) == 4 + 4  # schema modules + crosswalks
+    assert len(report.files) == 5 + 6  # schema modules + crosswalks
 
 
-def test_tvpa_versus_palermo_is_reported_for_sexual_exploitation(report: Report) -> None:
+def test_tvpa_versus_iom_assistance_is_reported_for_sexual_exploitation(report: Report) -> None:
     (conflict,) = [f for f in report.findings
                    if "exploitation_types=sexual_exploitation " in f.message]
-    assert "polaris@1.1.0" in conflict.message and "us_tvpa" in conflict.message
-    assert "iom@1.0.0" in conflict.message and "palermo" in conflict.message
+    assert "polaris@2.1.0 (closeMatch, us_tvpa)" in conflict.message
+    assert "iom@2.0.0 (closeMatch, iom_assistance)" in conflict.message
+    assert "palermo" not in conflict.message
 
 
-def test_polaris_versions_tile_time_with_a_stated_reason() -> None:
+def test_cross_source_warnings_are_the_real_conflicts(report: Report) -> None:
+    """CW501 names a value only where sources mean it differently: a predicate that differs,
+    or the legal definition / unit of record of a slot whose meaning depends on it."""
+    messages = [f.message for f in report.findings if f.code == "CW501"]
+    assert len(messages) == 32
+    # the same CTDC tactic, exact everywhere: not a conflict (populations differ, concepts not)
+    assert not any(m.startswith("means_of_control=debt_bondage ") for m in messages)
+    # HTCDS PhysicalThreats is narrower than CTDC's threats
+    (threats,) = [m for m in messages if m.startswith("means_of_control=threats ")]
+    assert "iom@2.0.0 (broadMatch)" in threats
+
+
+def test_polaris_versions_follow_the_delivery_and_tile_time_with_a_stated_reason() -> None:
     versions = [loader.load(p)[0] for p in registry.crosswalk_files(ROOT / "crosswalks")
                 if p.parent.name == "polaris"]
     first, second = sorted((v for v in versions if v), key=lambda c: c.model.valid_from)
-    assert first.model.valid_to == second.model.valid_from
+    assert {first.model.window_axis, second.model.window_axis} == {"delivery_date"}
+    assert first.model.valid_to == second.model.valid_from == date(2017, 3, 29)
     assert second.model.valid_to is None
-    assert "Typology" in (second.model.description or "")
+    for text in ("2017-03-29", "assumption", "reclassif"):
+        assert text in (second.model.description or ""), text
 
 
 def test_ctdc_public_crosswalk_maps_every_value_of_the_real_release() -> None:
-    crosswalk, findings = loader.load(ROOT / "crosswalks/ctdc-public/1.0.0.yaml")
+    crosswalk, findings = loader.load(ROOT / "crosswalks/ctdc-public/2.0.0.yaml")
     assert crosswalk is not None and findings == []
-    coverage = check_csv(crosswalk.model, CTDC_2020)
-    assert coverage.rows == 56
-    assert coverage.unmapped == {}
-    assert coverage.absent_columns == set()
+    for sample, rows in ((CTDC_2020_FULL, 5442), (CTDC_2020, 56)):
+        coverage = check_csv(crosswalk.model, sample)
+        assert coverage.rows == rows
+        assert coverage.unmapped == {}
+        assert coverage.absent_columns == set()
 
 
 def test_coverage_reports_an_unmapped_real_value(tmp_path: Path) -> None:
-    crosswalk, _ = loader.load(ROOT / "crosswalks/ctdc-public/1.0.0.yaml")
+    crosswalk, _ = loader.load(ROOT / "crosswalks/ctdc-public/2.0.0.yaml")
     assert crosswalk is not None
-    text = CTDC_2020.read_text(encoding="utf-8").replace(";Female;", ";Femme;", 1)
+    text = CTDC_2020_FULL.read_text(encoding="utf-8")
     altered = tmp_path / "altered.csv"
-    altered.write_text(text, encoding="utf-8")
-    assert check_csv(crosswalk.model, altered).unmapped == {"gender": {"Femme": 1}}
+    altered.write_text(text.replace(";Female;", ";Femme;", 3), encoding="utf-8")
+    assert check_csv(crosswalk.model, altered).unmapped == {"gender": {"Femme": 3}}
 
 
 def test_overlap_matrix_of_the_bundled_sources() -> None:
     table = overlap.compute()
-    assert table.sources == ["ctdc-public@1.0.0", "iom@1.0.0", "polaris@1.1.0"]
-    assert table.cells["exploitation_types"]["polaris@1.1.0"] == "partial"
-    assert table.cells["year_of_registration"]["iom@1.0.0"] == "exact"
-    assert table.cells["unit_of_record"]["polaris@1.1.0"] == "declared"
-    shared = table.shared(["iom@1.0.0", "polaris@1.1.0"])
+    assert table.sources == ["ctdc-public@2.0.0", "ctdc-public-2017@1.0.0",
+                             "ctdc-synthetic@1.0.0", "iom@2.0.0", "polaris@2.1.0"]
+    assert table.cells["exploitation_types"]["polaris@2.1.0"] == "partial"
+    assert table.cells["year_of_registration"]["iom@2.0.0"] == "exact"
+    assert table.cells["unit_of_record"]["polaris@2.1.0"] == "declared"
+    shared = table.shared(["iom@2.0.0", "polaris@2.1.0"])
     assert {"gender", "majority_status", "citizenship", "exploitation_types",
             "means_of_control", "recruiter_relationships"} <= set(shared)
     assert "unit_of_record" not in shared
-    assert "shared by all 3 sources" in table.render_text()
+    assert "shared by all 5 sources" in table.render_text()
 
 
 def test_sssom_export_is_accepted_by_sssom_py(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ vocabulary value, with which SKOS predicate. Source codes are *literals* (SSSOM 
 mappings: ``subject_type: rdfs literal``, the code in ``subject_label``) because they are text
 a source writes, not terms with identifiers; the crosswalk and version they belong to are
 ``subject_source`` and ``subject_source_version``. Codes that mean "unknown" (missing codes)
-and codes declared unmappable have ``object_id: sssom:NoTermFound``. Transforms (age bands,
+and codes that add nothing or say "unknown" have ``object_id: sssom:NoTermFound``; a
+conditional target (``cases``) is a row of its own whose comment states the condition. Transforms (age bands,
 country lookups) do not fit SSSOM and are left out, except their explicit overrides.
 """
 
@@ -20,6 +21,7 @@ from ctdc_schema import vocabulary
 from ctdc_schema.crosswalk import loader
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 from ctdc_schema.crosswalk.semantics import effective_predicate, targets
+from ctdc_schema.datamodel.crosswalk import ValueCase, ValueMapping
 
 VOCAB_PREFIX = "https://w3id.org/ctdc-schema/"
 SOURCE_PREFIX = "https://w3id.org/ctdc-schema/crosswalks/"
@@ -30,6 +32,18 @@ COLUMNS = (
     "predicate_id", "object_id", "object_label", "object_source", "object_source_version",
     "mapping_justification", "comment",
 )
+
+
+#: literals that SSSOM readers built on pandas (sssom-py) read as a missing value
+PANDAS_NA = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+
+
+def _representable(code: str) -> bool:
+    """Whether a source code survives as an SSSOM literal (not empty, not read as missing)."""
+    return bool(code.strip()) and code.strip() not in PANDAS_NA
 
 
 def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[dict[str, str]]:
@@ -43,8 +57,8 @@ def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[
         "mapping_justification": JUSTIFICATION,
     }
     for code in model.missing_codes or []:
-        if not code.strip():
-            continue  # SSSOM cannot carry an empty literal; see mapping_set_description
+        if not _representable(code):
+            continue  # see mapping_set_description
         yield {**common, "subject_id": "", "subject_label": code, "predicate_id": "skos:exactMatch",
                "object_id": NO_TERM, "object_label": "",
                "comment": "missing code: unknown for every variable"}
@@ -54,21 +68,27 @@ def _rows(crosswalk: LoadedCrosswalk, vocab: vocabulary.Vocabulary) -> Iterator[
             continue
         columns = ", ".join(variable.column or [])
         for code, mapping in (variable.values or {}).items():
-            predicate = f"skos:{effective_predicate(variable, mapping)}"
-            note = " ".join(filter(None, [mapping.note]))
-            comment = f"column {columns} -> slot {slot.name}" + (f"; {note}" if note else "")
-            reached = targets(mapping)
-            if not code.strip():
+            if not _representable(code):
                 continue
-            if not reached:
-                yield {**common, "subject_id": "", "subject_label": code,
-                       "predicate_id": predicate, "object_id": NO_TERM, "object_label": "",
-                       "comment": comment + "; declared unmappable"}
-            for target in reached:
-                enum = slot.enum or slot.range
-                yield {**common, "subject_id": "", "subject_label": code,
-                       "predicate_id": predicate, "object_id": f"ctdcv:{enum}/{target}",
-                       "object_label": target, "comment": comment}
+            items: list[tuple[ValueMapping | ValueCase, str]] = [(mapping, "")]
+            items += [(case, f"; only when {case.when.column} is one of "
+                             f"{', '.join(case.when.in_)}") for case in mapping.cases or []]
+            for item, condition in items:
+                predicate = f"skos:{effective_predicate(variable, item)}"
+                note = f"; {item.note}" if item.note else ""
+                comment = f"column {columns} -> slot {slot.name}{condition}{note}"
+                reached = targets(item)
+                if not reached:
+                    meaning = "unknown for the slot (absent)" if item.unknown else \
+                        "adds nothing to the slot"
+                    yield {**common, "subject_id": "", "subject_label": code,
+                           "predicate_id": predicate, "object_id": NO_TERM, "object_label": "",
+                           "comment": f"{comment}; {meaning}"}
+                for target in reached:
+                    enum = slot.enum or slot.range
+                    yield {**common, "subject_id": "", "subject_label": code,
+                           "predicate_id": predicate, "object_id": f"ctdcv:{enum}/{target}",
+                           "object_label": target, "comment": comment}
 
 
 def export(paths: Sequence[Path] | None = None, schema: Path | str | None = None) -> str:
@@ -84,7 +104,8 @@ def export(paths: Sequence[Path] | None = None, schema: Path | str | None = None
         "#mapping_set_title: ctdc-schema crosswalks, value mappings\n"
         "#mapping_set_description: Source codes (literals) of every crosswalk mapped to values "
         "of the CTDC vocabulary. An empty cell is always a missing code and is not listed, "
-        "since SSSOM cannot carry an empty literal; transforms are not represented.\n"
+        "since SSSOM cannot carry an empty literal, and neither are codes that SSSOM readers "
+        "read as missing (NULL, NA, N/A, None ...); transforms are not represented.\n"
         f"#mapping_set_version: {vocab.version}\n"
         "#license: https://creativecommons.org/licenses/by/4.0/\n"
     )
