@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,55 @@ def test_arbitrary_yaml_structures_never_crash_the_loader(tmp_path: Path, data: 
         YAML(typ="safe", pure=True).dump(data, handle)
     crosswalk, findings = load(path)
     assert (crosswalk is None) == bool(findings)
+
+
+def test_format_fields_that_are_not_text_take_their_type_only_when_unquoted(
+        tmp_path: Path) -> None:
+    body = """  - column: Means
+    slot: means_of_control
+    predicate: exactMatch
+    split: ";"
+    values:
+      "true": threats
+      "Not specified": {unknown: true}
+      "Unknown": {unknown: True, note: a YAML 1.2 boolean in another case}
+collection:
+  - columns: [Means]
+    contributors: 1
+"""
+    crosswalk, findings = load(write(tmp_path, body))
+    assert findings == [] and crosswalk is not None
+    values = crosswalk.model.variables[0].values or {}
+    assert values["true"].value == "threats"  # a code stays text
+    assert values["Not specified"].unknown is True and values["Unknown"].unknown is True
+    assert (crosswalk.model.collection or [])[0].contributors == 1
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ('"true"', 'expected boolean or null, found "true"'),
+    ("yes", 'expected boolean or null, found "yes"'),
+    ('"1"', 'expected integer or null, found "1"'),
+])
+def test_a_quoted_or_yaml_1_1_value_in_a_typed_field_is_a_structure_error(
+        tmp_path: Path, written: str, expected: str) -> None:
+    field = "contributors" if "integer" in expected else "unknown"
+    if field == "unknown":
+        body = f"""  - column: Means
+    slot: means_of_control
+    predicate: exactMatch
+    values:
+      "Not specified": {{unknown: {written}}}
+"""
+    else:
+        body = f"""  - column: Means
+    slot: means_of_control
+    predicate: exactMatch
+    values:
+      "Threats": threats
+collection:
+  - columns: [Means]
+    contributors: {written}
+"""
+    crosswalk, findings = load(write(tmp_path, body))
+    assert crosswalk is None
+    assert [(f.code, f.message) for f in findings] == [("CW003", expected)]

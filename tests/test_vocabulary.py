@@ -159,3 +159,60 @@ def test_linkml_lint_is_clean(module: str, config: str | None) -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
     assert "No problems found" in result.stdout, result.stdout
+
+
+def test_vocabulary_1_1_adds_case_status_release_and_deidentification(vocab: Vocabulary) -> None:
+    for slot in ("case_id", "trafficking_status", "trafficking_status_decided_by", "release",
+                 "deidentification_method"):
+        assert slot in vocab.slots
+    assert set(vocab.slot_values("trafficking_status")) == {
+        "possible_victim", "actual_victim", "not_a_victim"}
+    assert vocab.slot_values("trafficking_status")["possible_victim"].meaning == \
+        "htcds:PossibleVictimOfTrafficking"
+    assert {"identifiers_removed", "k_anonymity", "synthetic_k_anonymity",
+            "synthetic_differential_privacy"} == set(vocab.slot_values("deidentification_method"))
+    assert vocab.annotations["registration_slot"] == "year_of_registration"
+
+
+def test_iom_assistance_definition_is_its_own_legal_definition(vocab: Vocabulary) -> None:
+    value = vocab.slot_values("legal_definition")["iom_assistance"]
+    assert "no means element" in value.description and "any migrant" in value.description
+
+
+def test_not_specified_is_a_fact_and_no_information_flags_are_not_its_columns(
+        vocab: Vocabulary) -> None:
+    means = vocab.slot_values("means_of_control")["not_specified"]
+    assert means.ctdc_code is None and not means.mappings
+    (binding,) = vocab.resolve_column("meansOfControlNotSpecified")
+    assert (binding.slot, binding.value, binding.predicate) == (
+        "means_of_control", None, "relatedMatch")
+    (binding,) = vocab.resolve_column("recruiterRelationUnknown")
+    assert binding.value is None
+    labour = vocab.slot_values("labour_sectors")["not_specified"]
+    assert labour.ctdc_code == "Not specified"  # typeOfLabourNotSpecified: there was labour
+
+
+def test_threats_is_broader_than_htcds_physical_threats(vocab: Vocabulary) -> None:
+    threats = vocab.slot_values("means_of_control")["threats"]
+    assert threats.meaning is None
+    assert ("narrowMatch", "htcds:PhysicalThreats") in {(m.predicate, m.curie)
+                                                        for m in threats.mappings}
+
+
+def test_synthetic_composites_are_broader_values_of_their_parts(vocab: Vocabulary) -> None:
+    values = vocab.enum_values("MeansOfControl")
+    parts = {name: v.parent for name, v in values.items() if v.parent}
+    assert {p for p, parent in parts.items() if parent == "denies_basic_needs"} == {
+        "restricts_financial_access", "restricts_movement", "restricts_medical_care",
+        "withholds_necessities"}
+    (binding,) = vocab.resolve_column("meansDenyBasicNeeds")
+    assert binding.value == "denies_basic_needs" and binding.predicate == "exactMatch"
+    # the 2020 flag of that name is the narrower value; the synthetic one its broader parent
+    exact = [b for b in vocab.resolve_column("isOtherExploit") if b.predicate == "exactMatch"]
+    assert [b.value for b in exact] == ["other_exploitation"]
+
+
+def test_only_the_type_of_exploitation_depends_on_the_legal_definition(vocab: Vocabulary) -> None:
+    depends = {name for name, slot in vocab.slots.items()
+               if "legal_definition" in slot.annotations.get("definition_depends_on", "")}
+    assert depends == {"exploitation_types"}

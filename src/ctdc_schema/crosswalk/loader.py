@@ -223,7 +223,10 @@ def _describe(error: SchemaError, data: Any) -> tuple[PathParts, str]:
         return parts, f"{json.dumps(error.instance)} is not a valid {error.validator_value} " \
                       "(use ISO 8601, e.g. 2019-01-01)"
     if validator == "anyOf" and error.context:
-        deepest = best_match(error.context)
+        # Prefer the branch of the right shape (an object for a mapping): its error is the
+        # one the steward can act on, not "expected string".
+        shaped = [e for e in error.context if e.relative_path or e.validator != "type"]
+        deepest = best_match(shaped or error.context)
         return _describe(deepest, data)
     return parts, " ".join(str(error.message).split())
 

@@ -111,6 +111,14 @@ class _Compiled:
         text = cell.strip()
         return DateSpan.year(int(text)) if text.isdigit() and 1 <= int(text) <= 9998 else None
 
+    def unreadable_date(self, cell_of: Mapping[str, str | None]) -> str | None:
+        """The registration cell when it is written but is no date (None otherwise)."""
+        variable = self.date_variable
+        cell = cell_of.get(variable.column[0]) if variable and variable.column else None
+        if cell is None or semantics.fold(cell) in self.missing:
+            return None
+        return None if self.registration_span(cell_of) is not None else cell.strip()
+
 
 class ReferenceMapper:
     """Maps rows of one source's export onto vocabulary records, version by version."""
@@ -202,8 +210,11 @@ class ReferenceMapper:
                 holding.append(cw)
         if len(holding) == 1:
             return holding[0], None
-        first = self.compiled[self.versions[0].version].registration_span(cell_of)
-        return semantics.choose_version(self.versions, first)
+        first = self.compiled[self.versions[0].version]
+        unreadable = first.unreadable_date(cell_of) if len(self.versions) > 1 else None
+        if unreadable is not None:
+            return None, f"'{unreadable}' is not a registration date to choose the version by"
+        return semantics.choose_version(self.versions, first.registration_span(cell_of))
 
     def map_row(self, cell_of: Mapping[str, str | None], row: int) -> tuple[
             Record | None, list[Issue]]:
