@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-
 from jsonschema import Draft201909Validator
 
 from ctdc_schema.crosswalk.coverage import check_csv

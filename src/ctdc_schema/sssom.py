@@ -4,10 +4,10 @@ SSSOM carries the 1:1 and n:1 part of a crosswalk: which source code lands on wh
 vocabulary value, with which SKOS predicate. Source codes are *literals* (SSSOM 1.1 literal
 mappings: ``subject_type: rdfs literal``, the code in ``subject_label``) because they are text
 a source writes, not terms with identifiers; the crosswalk and version they belong to are
-``subject_source`` and ``subject_source_version``. Codes that mean "unknown" (missing codes)
-and codes that add nothing or say "unknown" have ``object_id: sssom:NoTermFound``; a
-conditional target (``cases``) is a row of its own whose comment states the condition. Transforms (age bands,
-country lookups) do not fit SSSOM and are left out, except their explicit overrides.
+``subject_source`` and ``subject_source_version``. Missing codes, and codes that add nothing
+or say "unknown", have ``object_id: sssom:NoTermFound``; a conditional target (``cases``) is a
+row of its own whose comment states the condition. Transforms (age bands, country lookups) do
+not fit SSSOM and are left out, except their explicit overrides.
 """
 
 from __future__ import annotations
