@@ -131,7 +131,7 @@ def test_the_same_file_delivered_before_the_typology_is_read_with_the_old_list()
 def test_a_delivery_axis_source_needs_the_delivery_date() -> None:
     with pytest.raises(UsageError, match="give --delivered"):
         ReferenceMapper(versions("polaris"), vocabulary.load())
-    with pytest.raises(UsageError, match="2014-06-01.*outside the validity window"):
+    with pytest.raises(UsageError, match=r"2014-06-01.*outside the validity window"):
         polaris(date(2014, 6, 1))
     # a single-version source needs no date: there is nothing to choose
     ReferenceMapper(versions("ctdc-synthetic"), vocabulary.load())
