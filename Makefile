@@ -17,11 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: regenerate the artefacts, validate the whole specification, print the overlap
+## make run: regenerate the artefacts, validate the whole specification, print the overlap,
+##           harmonise the example deliveries
 run: $(STAMP)
 	$(BIN)/ctdc generate
 	$(BIN)/ctdc validate
 	$(BIN)/ctdc overlap
+	$(BIN)/ctdc transform --manifest examples/manifest.yaml -o build/harmonised/examples.jsonl
 
 ## make test: the full suite (pytest, drift check, ruff, mypy)
 test: $(STAMP)

@@ -16,18 +16,10 @@ from pathlib import Path
 
 from ctdc_schema import vocabulary
 from ctdc_schema.crosswalk import loader, registry
+from ctdc_schema.crosswalk.semantics import HEADER_SLOTS
 
 EXACT, PARTIAL, DECLARED = "exact", "partial", "declared"
 
-#: record slots filled from a crosswalk's header rather than from a source column
-HEADER_SLOTS = {
-    "data_source_type": "data_source_type",
-    "contributing_organisation": "organisation",
-    "source_id": "source",
-    "crosswalk_version": "version",
-    "unit_of_record": "unit_of_record",
-    "legal_definition": "legal_definition",
-}
 
 
 @dataclass

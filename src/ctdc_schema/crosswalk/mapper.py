@@ -36,15 +36,6 @@ from ctdc_schema.vocabulary import Vocabulary
 
 Record = dict[str, Any]
 
-#: record slots filled from a crosswalk's header rather than from a source column
-HEADER_SLOTS: Mapping[str, str] = {
-    "source_id": "source",
-    "crosswalk_version": "version",
-    "contributing_organisation": "organisation",
-    "data_source_type": "data_source_type",
-    "unit_of_record": "unit_of_record",
-    "legal_definition": "legal_definition",
-}
 
 
 @dataclass(frozen=True)
@@ -242,7 +233,7 @@ class ReferenceMapper:
                 issues.append(Issue("unmapped", row, column, code,
                                     f"code '{code}' of column '{column}' is not mapped"))
         record: Record = {}
-        for slot_name, key in HEADER_SLOTS.items():
+        for slot_name, key in semantics.HEADER_SLOTS.items():
             value = getattr(crosswalk, key, None)
             if value is not None and slot_name in self.vocab.slots:
                 record[slot_name] = str(value)

@@ -50,6 +50,16 @@ from ctdc_schema.vocabulary import SlotInfo, Vocabulary
 #: the predicate of a bare target
 DEFAULT_PREDICATE = "exactMatch"
 
+#: record slots filled from a crosswalk's header rather than from a source column
+HEADER_SLOTS: Mapping[str, str] = {
+    "source_id": "source",
+    "crosswalk_version": "version",
+    "contributing_organisation": "organisation",
+    "data_source_type": "data_source_type",
+    "unit_of_record": "unit_of_record",
+    "legal_definition": "legal_definition",
+}
+
 #: the date axes a source may choose its versions by
 REGISTRATION_AXIS = "registration_date"
 DELIVERY_AXIS = "delivery_date"

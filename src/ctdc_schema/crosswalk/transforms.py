@@ -7,10 +7,10 @@ the same definitions. Country handling is delegated to pycountry, never to a han
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 import pycountry
 
+from ctdc_schema.crosswalk.semantics import parse_date
 from ctdc_schema.datamodel.crosswalk import Transform, Variable
 from ctdc_schema.vocabulary import SlotInfo, Vocabulary
 
@@ -76,11 +76,10 @@ def apply(transform: Transform, code: str, slot: SlotInfo,
         return (age_band(age, vocab, slot.name) if kind == "age_band"
                 else majority_status(age)), None
     if kind == "year":
-        date_format = transform.date_format or "%Y-%m-%d"
-        try:
-            day = datetime.strptime(text, date_format).date()
-        except ValueError:
-            return None, f"'{text}' is not a date in the format {date_format}"
+        day = parse_date(text, transform.date_format)
+        if day is None:
+            return None, f"'{text}' is not a date in the format " \
+                         f"{transform.date_format or '%Y-%m-%d'}"
         return str(day.year), None
     return None, f"the {kind} transform does not derive a value from a code"
 
