@@ -275,7 +275,7 @@ def test_map_file_reads_the_contract_delimiter_and_rejects_ragged_rows(tmp_path:
         map_file(iom(), ragged)
     latin = tmp_path / "latin.csv"
     latin.write_bytes(",".join(IOM_HEADER).encode() + b"\n\xe9\n")
-    with pytest.raises(InputError, match=r"latin.csv:2: not valid utf-8"):
+    with pytest.raises(InputError, match=r"latin.csv:2:1: not valid UTF-8"):
         map_file(iom(), latin)
 
 

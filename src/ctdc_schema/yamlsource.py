@@ -24,30 +24,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node
 
+from ctdc_schema import textfiles
 from ctdc_schema.errors import InputError
 
 
 def read_text(path: Path) -> str:
     """Read a text file as strict UTF-8, turning every failure into a located InputError."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-            path, line, col,
-        ) from None
+    text = textfiles.decode(textfiles.read_bytes(path), path)
     if "\x00" in text:
         raise InputError("contains NUL bytes; this is not a text file", path)
     return text

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ctdc_schema import textfiles
 from ctdc_schema.crosswalk import semantics, transforms
 from ctdc_schema.crosswalk.semantics import (
     DateSpan,
@@ -318,21 +319,7 @@ def read_delimited(path: Path, delimiter: str, encoding: str = "utf-8") -> tuple
     Strict on purpose (the reference reader, not the fast one): bytes that do not decode,
     rows with a different number of fields than the header, and an empty file all stop it.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path) from None
-    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
-    try:
-        text = raw.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"not valid {encoding} (byte 0x{raw[exc.start]:02x})", path,
-                         line) from None
+    text = textfiles.decode(textfiles.read_bytes(path), path, encoding)
     if not text.strip():
         raise InputError("file is empty", path, 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

@@ -7,6 +7,7 @@ even when only one file was named on the command line.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,3 +64,19 @@ def current_versions(crosswalks: list[LoadedCrosswalk]) -> list[LoadedCrosswalk]
                 best.model.valid_from, best.model.valid_to is None):
             latest[cw.source_folder] = cw
     return [latest[s] for s in sorted(latest)]
+
+
+def by_source(crosswalks: Iterable[LoadedCrosswalk]) -> list[list[LoadedCrosswalk]]:
+    """The versions of each source (grouped by their folder)."""
+    groups: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
+    for cw in crosswalks:
+        groups[cw.source_key].append(cw)
+    return list(groups.values())
+
+
+def by_root(crosswalks: Iterable[LoadedCrosswalk]) -> list[list[LoadedCrosswalk]]:
+    """The crosswalks of each root (folder of source folders), judged together."""
+    groups: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
+    for cw in crosswalks:
+        groups[cw.root_key].append(cw)
+    return list(groups.values())

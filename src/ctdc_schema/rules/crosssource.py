@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.crosswalk.registry import current_versions
+from ctdc_schema.crosswalk.registry import by_root, current_versions
 from ctdc_schema.crosswalk.semantics import effective_predicate, targets
 from ctdc_schema.datamodel.crosswalk import ValueCase, ValueMapping
 from ctdc_schema.findings import Finding, Rule, Severity, register
@@ -51,10 +50,7 @@ class Reach:
 
 @set_check
 def check_cross_source(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
-    by_root: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
-    for cw in crosswalks:
-        by_root[cw.root_key].append(cw)
-    for group in by_root.values():
+    for group in by_root(crosswalks):
         yield from _conflicts(group, vocab)
 
 

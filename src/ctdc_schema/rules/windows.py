@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
-from pathlib import Path
 
 from packaging.version import Version
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.crosswalk.registry import by_source
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import set_check
 from ctdc_schema.vocabulary import Vocabulary
@@ -58,10 +57,7 @@ VERSION_ORDER = register(Rule(
 
 @set_check
 def check_windows(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
-    by_source: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
-    for cw in crosswalks:
-        by_source[cw.source_key].append(cw)
-    for versions in by_source.values():
+    for versions in by_source(crosswalks):
         ordered = sorted(versions, key=lambda c: (c.model.valid_from, Version(c.model.version)))
         for cw in ordered:
             start, end = cw.model.valid_from, cw.model.valid_to
@@ -105,10 +101,7 @@ AXIS_MISMATCH = register(Rule(
 
 @set_check
 def check_axes(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
-    by_source: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
-    for cw in crosswalks:
-        by_source[cw.source_key].append(cw)
-    for versions in by_source.values():
+    for versions in by_source(crosswalks):
         ordered = sorted(versions, key=lambda c: Version(c.model.version))
         first = ordered[0]
         for cw in ordered[1:]:
