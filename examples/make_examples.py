@@ -429,7 +429,8 @@ def polaris_venues(rng: Random, crosswalk: Crosswalk, window: PolarisWindow,
     labour = variable(crosswalk, "Venue/Industry", "labour_sectors")
     if sex.split != labour.split or sex.split is None:
         raise ContractError("the two Venue/Industry variables split the column differently")
-    unknown = codes_for(sex, ())  # the pre-typology "Other"; the typology has none
+    # the pre-typology "Other" (adds nothing, whatever the case); the typology has none
+    unknown = [code for code in codes_for(sex, ()) if not (sex.values or {})[code].cases]
     recorded = [bool(kind) and rng.randrange(100) >= 15 for kind in kinds]
     parts = (("sexual_exploitation", sex, pool(sex, window.venues_sex), 8),
              ("forced_labour", labour, pool(labour, window.venues_labour), 5))
@@ -709,9 +710,8 @@ def iom_rows(rng: Random, crosswalk: Crosswalk) -> list[list[str]]:
     abduction = variable(crosswalk, "abduction", "abducted")
     industry_pool = pool(industries, IOM_INDUSTRIES)
     sex_pool = pool(sex_types, IOM_SEX_TYPES)
-    means_pool = pool(means, IOM_MEANS, exclude=((), ("not_specified",)))
-    recruiter_pool = pool(recruiters, IOM_RECRUITERS,
-                          exclude=((), ("not_specified",)))
+    means_pool = pool(means, IOM_MEANS, exclude=((), UNKNOWN))
+    recruiter_pool = pool(recruiters, IOM_RECRUITERS, exclude=((), UNKNOWN))
 
     categories = deal(rng, IOM_EXPLOITATION, IOM_ROWS)
     age_groups = deal(rng, IOM_AGE_GROUPS, IOM_ROWS)
@@ -753,14 +753,14 @@ def iom_rows(rng: Random, crosswalk: Crosswalk) -> list[list[str]]:
         if roll < 30:
             control = missing
         elif roll < 35:
-            control = code_for(means, ("not_specified",))
+            control = code_for(means, UNKNOWN)  # "NotSpecified": no information
         else:
             control = ordered(means, pick_some(rng, means_pool, 1 + rng.randrange(4)))
         roll = rng.randrange(100)
         if roll < 35:
             recruiter = missing
         elif roll < 40:
-            recruiter = code_for(recruiters, ("not_specified",))
+            recruiter = code_for(recruiters, UNKNOWN)  # "NotSpecified": no information
         else:
             recruiter = ordered(recruiters, pick_some(rng, recruiter_pool,
                                                       2 if rng.randrange(100) < 5 else 1))

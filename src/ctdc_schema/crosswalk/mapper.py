@@ -43,7 +43,7 @@ Record = dict[str, Any]
 class Issue:
     """Something in the data the crosswalk does not account for."""
 
-    kind: str  # "unmapped" | "rejected" | "flag" | "version"
+    kind: str  # "column" | "unmapped" | "rejected" | "flag" | "version"
     row: int  # the row number a spreadsheet shows: the header is row 1
     column: str | None
     code: str | None
@@ -58,6 +58,8 @@ class MappingResult:
     issues: list[Issue] = field(default_factory=list)
     rows: int = 0
     absent_columns: tuple[str, ...] = ()
+    #: header cells the crosswalks neither read nor list in ``ignored_columns``
+    unknown_columns: tuple[str, ...] = ()
     versions: Counter[str] = field(default_factory=Counter)
 
     def unmapped(self) -> dict[str, Counter[str]]:
@@ -81,12 +83,6 @@ class _Compiled:
         registration = vocab.annotations.get("registration_slot", "year_of_registration")
         self.date_variable = next((v for v in crosswalk.variables if v.slot == registration
                                    and v.column), None)
-        # the variables that read each column with a value lookup (not flags, not constants)
-        self.readers: dict[str, list[Variable]] = {}
-        for variable in crosswalk.variables:
-            if not semantics.is_flags(variable):
-                for column in variable.column or []:
-                    self.readers.setdefault(column, []).append(variable)
 
     def registration_span(self, cell_of: Mapping[str, str | None]) -> DateSpan | None:
         """The record's registration date as far as it is known (None: unknown)."""
@@ -98,8 +94,7 @@ class _Compiled:
             return None
         if semantics.transform_kind(variable) == "year":
             assert variable.transform is not None
-            day = semantics.parse_date(cell, variable.transform.date_format)
-            return DateSpan.day(day) if day is not None else None
+            return semantics.date_span(cell, variable.transform.date_format)
         text = cell.strip()
         return DateSpan.year(int(text)) if text.isdigit() and 1 <= int(text) <= 9998 else None
 
@@ -165,6 +160,11 @@ class ReferenceMapper:
                 found.setdefault(column)
         return list(found)
 
+    def ignored(self) -> set[str]:
+        """Folded names of the columns the crosswalks declare as deliberately not read."""
+        return {semantics.fold(c.column) for cw in self.versions
+                for c in cw.ignored_columns or []}
+
     def bind(self, header: Sequence[str], where: str = "") -> HeaderBinding:
         binding = semantics.bind_header(header, self.columns())
         if binding.ambiguous:
@@ -178,7 +178,12 @@ class ReferenceMapper:
     def map_table(self, header: Sequence[str], rows: Iterable[Sequence[str]],
                   where: str = "") -> MappingResult:
         binding = self.bind(header, where)
-        result = MappingResult(absent_columns=binding.absent)
+        read = {semantics.fold(c) for c in self.columns()} | self.ignored()
+        result = MappingResult(
+            absent_columns=binding.absent,
+            unknown_columns=tuple(h for h in header if semantics.fold(h) not in read),
+            issues=[Issue("column", 1, column, None, f"column '{column}' is not in the header")
+                    for column in binding.absent])
         for number, cells in enumerate(rows, start=2):
             cell_of = {column: (cells[i] if i < len(cells) else None)
                        for column, i in binding.index.items()}
@@ -216,9 +221,9 @@ class ReferenceMapper:
             return None, [Issue("version", row, None, None, reason or "no version")]
         compiled = self.compiled[crosswalk.version]
         span = compiled.registration_span(cell_of)
-        # cells of columns not collected for this record's date are missing
-        readable = {column: (cell if semantics.collected(compiled.collection, column, span)
-                             else None) for column, cell in cell_of.items()}
+        # columns not collected at this record's date can add values but never say "no"
+        uncollected = {column for column in cell_of
+                       if not semantics.collected(compiled.collection, column, span)}
         issues: list[Issue] = []
         states: dict[str, SlotState] = {}
         unmapped: dict[tuple[str, str], bool] = {}  # (column, code) -> mapped by any reader
@@ -227,7 +232,8 @@ class ReferenceMapper:
             if slot is None:
                 continue
             state = states.setdefault(variable.slot, SlotState())
-            for target in self._variable(compiled, variable, readable, row, issues, unmapped):
+            for target in self._variable(compiled, variable, cell_of, uncollected, row, issues,
+                                         unmapped):
                 state.add(target)
         for (column, code), mapped in unmapped.items():
             if not mapped:
@@ -252,8 +258,8 @@ class ReferenceMapper:
         return {name: record[name] for name in self.vocab.slots if name in record}, issues
 
     def _variable(self, compiled: _Compiled, variable: Variable,
-                  cell_of: Mapping[str, str | None], row: int, issues: list[Issue],
-                  unmapped: dict[tuple[str, str], bool]) -> Iterator[Target]:
+                  cell_of: Mapping[str, str | None], uncollected: set[str], row: int,
+                  issues: list[Issue], unmapped: dict[tuple[str, str], bool]) -> Iterator[Target]:
         """What one variable says about its slot in one row."""
         missing = compiled.missing
         slot = self.vocab.slots[variable.slot]
@@ -272,6 +278,8 @@ class ReferenceMapper:
                                         f"'{(cell or '').strip()}' in flag column '{column}' "
                                         "is neither a true nor a false code"))
                     state = "missing"
+                if state == "false" and column in uncollected:
+                    state = "missing"  # a 0 before collection began is not "no"
                 mapping = lookup.find(column)
                 target = semantics.resolve(variable, mapping, cell_of, missing) \
                     if mapping is not None and state == "true" else semantics.NOTHING
@@ -289,7 +297,10 @@ class ReferenceMapper:
                 mapping = lookup.find(code)
                 if mapping is not None:
                     unmapped[key] = True
-                    yield semantics.resolve(variable, mapping, cell_of, missing)
+                    target = semantics.resolve(variable, mapping, cell_of, missing)
+                    if column in uncollected and semantics.says_no(target, slot):
+                        continue  # not asked then: not an answer
+                    yield target
                     continue
                 if variable.transform is not None:
                     value, reason = transforms.apply(variable.transform, code, slot, self.vocab)

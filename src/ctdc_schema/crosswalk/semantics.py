@@ -6,9 +6,10 @@ A crosswalk is data; this module is its semantics, in the order they apply to on
 1. **Columns.** An export header names a crosswalk column exactly, else ignoring case and
    surrounding spaces (CTDC's own documents spell ``Datasource``/``datasource``); two header
    cells that both fit one column make the header ambiguous (:func:`bind_header`).
-2. **Collection windows.** A cell of a column collected only from some date (``collection``)
-   is missing for a record whose registration date is not wholly inside the window, or is
-   unknown (:func:`collected`).
+2. **Collection windows.** For a record whose registration date is not wholly inside the
+   window of a column collected only from some date (``collection``), or is unknown, a cell of
+   that column can add values but never says "no": false flags and boolean false are read as
+   missing (:func:`collected`, :func:`says_no`).
 3. **Missing codes** (compared after case and whitespace folding) add nothing.
 4. **Splitting.** A multi-select cell is split on the variable's ``split`` (trimmed).
 5. **Lookup.** A code is looked up exactly, then folded, in the variable's ``values``; a
@@ -22,8 +23,9 @@ A crosswalk is data; this module is its semantics, in the order they apply to on
 8. **A slot** combines everything that reached it (:class:`SlotState`): values win; else
    "unknown" makes it absent; else "known none" is ``[]``; else it is absent.
 9. **Versions.** A record's version is the one whose window holds its date on the source's
-   ``window_axis``: the registration date (known only to the year in some sources: the whole
-   year must lie in the window) or the delivery date (:func:`choose_version`).
+   ``window_axis``: the registration date, whose precision is the source's (a year, or a
+   ``date_format`` without a day, stands for the whole span, which must lie in one window:
+   :func:`date_span`), or the delivery date (:func:`choose_version`).
 
 Everything here works on the generated crosswalk classes and plain values; nothing reads files
 or prints.
@@ -304,17 +306,16 @@ class HeaderBinding:
 
 
 def bind_header(header: Sequence[str], columns: Iterable[str]) -> HeaderBinding:
-    """Find ``columns`` in ``header``: exactly, else ignoring case and surrounding spaces."""
-    exact: dict[str, list[int]] = {}
+    """Find ``columns`` in ``header``, ignoring case and surrounding spaces; a column that two
+    header cells fit (``Year`` and ``year``) is ambiguous, even if one is spelled exactly."""
     loose: dict[str, list[int]] = {}
     for position, name in enumerate(header):
-        exact.setdefault(name, []).append(position)
         loose.setdefault(fold(name), []).append(position)
     index: dict[str, int] = {}
     absent: list[str] = []
     ambiguous: dict[str, tuple[str, ...]] = {}
     for column in columns:
-        hits = exact.get(column) or loose.get(fold(column)) or []
+        hits = loose.get(fold(column)) or []
         if len(hits) == 1:
             index[column] = hits[0]
         elif not hits:
@@ -357,10 +358,34 @@ def parse_date(code: str, date_format: str | None) -> date | None:
         return None
 
 
+def date_span(code: str, date_format: str | None) -> DateSpan | None:
+    """The span a date written as ``date_format`` stands for: a day, or a whole month or year
+    when the format has no day (``%Y``, ``%m/%Y``); None if it does not parse."""
+    day = parse_date(code, date_format)
+    if day is None:
+        return None
+    fmt = date_format or "%Y-%m-%d"
+    if any(d in fmt for d in ("%d", "%j", "%c", "%x")):
+        return DateSpan.day(day)
+    if any(m in fmt for m in ("%m", "%b", "%B")):
+        following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return DateSpan(day, following)
+    return DateSpan.year(day.year)
+
+
+def says_no(target: Target, slot: SlotInfo) -> bool:
+    """Whether a target only says "no": a known-none list or a boolean false."""
+    return target.known_none or (slot.range == "boolean" and target.values == ("false",))
+
+
 def collected(collection: Sequence[Collection], column: str, when: DateSpan | None) -> bool:
-    """Whether ``column`` was collected for a record registered ``when`` (None = unknown)."""
+    """Whether ``column`` was collected for a record registered ``when`` (None = unknown).
+
+    Outside its window a column can still add values, but never says "no" (see
+    :func:`says_no`): a 0 written before collection began is not an answer.
+    """
     for statement in collection:
-        if column not in statement.columns:
+        if fold(column) not in {fold(c) for c in statement.columns}:
             continue
         if statement.collected_from is None and statement.collected_to is None:
             continue
@@ -370,6 +395,7 @@ def collected(collection: Sequence[Collection], column: str, when: DateSpan | No
 
 
 def axis(crosswalk: Crosswalk) -> str:
+    """The date axis a crosswalk's window is on (absent or null: the registration date)."""
     return str(crosswalk.window_axis or REGISTRATION_AXIS)
 
 

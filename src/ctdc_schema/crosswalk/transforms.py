@@ -101,8 +101,11 @@ def problems(transform: Transform, variable: Variable, slot: SlotInfo,
             yield "country needs country_format: alpha_2, alpha_3 or name"
     elif kind == "year" and slot.range != "integer":
         yield f"year needs an integer slot, not '{slot.name}' ({slot.range})"
-    elif kind == "constant" and transform.constant is None:
-        yield "constant needs a 'constant' value"
+    elif kind == "constant":
+        if transform.constant is None:
+            yield "constant needs a 'constant' value"
+        if variable.column:
+            yield "a constant reads no column; remove `column` (it would be ignored)"
     elif kind == "flags":
         if not slot.multivalued:
             yield f"flags needs a multivalued slot, not '{slot.name}'"

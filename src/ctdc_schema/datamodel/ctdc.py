@@ -1476,7 +1476,7 @@ class MeansOfControl(str, Enum):
     """
     not_specified = "not_specified"
     """
-    Means of control were used, and the source recorded that they were, but not which; recording only that no information on means of control was provided is absence of the slot, not this value (CTDC's meansOfControlNotSpecified flag and "Not specified" label say only that). [CTDC codebook v6 (2017) §3 vars. 26-27, pp. 14-15; ctdc-schema IOM export contract]
+    Means of control were used, and the source recorded that they were, but not which; recording only that no information on means of control was provided is absence of the slot, not this value (CTDC's meansOfControlNotSpecified flag and "Not specified" label say only that, and no bundled source records more). [CTDC codebook v6 (2017) §3 vars. 26-27, pp. 14-15]
     """
     debt_bondage_or_earnings = "debt_bondage_or_earnings"
     """
@@ -1518,7 +1518,7 @@ class RecruiterRelationship(str, Enum):
     """
     not_specified = "not_specified"
     """
-    A recruiter was involved, and the source recorded that one was, but not how they were related to the person; a code that says only that the relationship was not provided is absence of the slot, not this value (CTDC's recruiterRelationUnknown flag and "Not Specified" label say only that). [CTDC codebook v6 (2017) §3 vars. 56 and 62, pp. 24-26; ctdc-schema IOM export contract]
+    A recruiter was involved, and the source recorded that one was, but not how they were related to the person; a code that says only that the relationship was not provided is absence of the slot, not this value (CTDC's recruiterRelationUnknown flag and "Not Specified" label say only that, and no bundled source records more). [CTDC codebook v6 (2017) §3 vars. 56 and 62, pp. 24-26]
     """
     acquainted = "acquainted"
     """

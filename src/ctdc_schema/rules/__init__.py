@@ -8,7 +8,7 @@
 | CW12x | :mod:`.columns` | collection windows and ignored columns name real columns |
 | CW2xx | :mod:`.variables` | slots, targets, transforms, unknown codes |
 | CW30x | :mod:`.codes` | source codes: duplicates after folding, missing codes |
-| CW31x | :mod:`.conditions` | conditional mappings: real columns, reachable, no overlap |
+| CW31x | :mod:`.conditions` | conditions: real single-valued columns, reachable, no overlap |
 | CW4xx | :mod:`.definitions` | definitional conflicts (legal definition, unit of record) |
 | CW5xx | :mod:`.crosssource` | the same target reached differently by different sources |
 | VC1xx | :mod:`.vocabulary` | the vocabulary itself |

@@ -53,6 +53,33 @@ OVERLAP = register(Rule(
 ))
 
 
+MULTI_SELECT = register(Rule(
+    code="CW314", name="condition-on-multi-select", severity=Severity.ERROR,
+    summary="A condition tests a multi-select column (one its variables `split`).",
+    explanation=(
+        "A condition compares the whole cell with its codes. A multi-select cell such as "
+        "`Labor; Other` never equals `Labor`, so the case would hold only for single-item "
+        "cells and silently fail for the others. Conditions may test single-valued columns "
+        "only."
+    ),
+    bad="- {column: Means, split: \"; \", ...}\n...\nwhen: {column: Means, in: [Threats]}\n",
+    good="when: {column: Trafficking Type, in: [Labor]}\n",
+))
+
+SEVERAL_COLUMNS = register(Rule(
+    code="CW315", name="cases-test-several-columns", severity=Severity.WARNING,
+    summary="The cases of one code test different columns, so more than one may hold.",
+    explanation=(
+        "Cases that test the same column cannot both hold (CW313 checks it). Cases that test "
+        "different columns can, and then the first in the file wins. Prefer one column per "
+        "code; if two are needed, order the cases deliberately and say why in their notes."
+    ),
+    bad="cases:\n  - {when: {column: Trafficking Type, in: [Labor]}, value: a}\n"
+        "  - {when: {column: Gender, in: [Male]}, value: b}\n",
+    good="cases:\n  - {when: {column: Trafficking Type, in: [Labor]}, value: a}\n",
+))
+
+
 def _readers(cw: LoadedCrosswalk) -> dict[str, list[Variable]]:
     """Folded column -> the variables that map its codes (not flags, not constants)."""
     found: dict[str, list[Variable]] = {}
@@ -91,6 +118,10 @@ def check_conditions(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding
                     yield cw.at(CONDITION_COLUMN, f"condition on column '{column}', which no "
                                                   "variable maps", [*where, "column"])
                     continue
+                if any(variable.split for variable in tested):
+                    yield cw.at(MULTI_SELECT, f"condition on column '{column}', which is "
+                                              "multi-select (split); conditions compare whole "
+                                              "cells", [*where, "column"])
                 if not case.when.in_:
                     yield cw.at(UNREACHABLE, "condition lists no codes, so it never holds",
                                 [*where, "in"])
@@ -107,3 +138,9 @@ def check_conditions(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding
                                     [cw.related("the other case", ["variables", index, "values",
                                                                    code, "cases", seen[key]])])
                     seen.setdefault(key, position)
+            columns = dict.fromkeys(fold(case.when.column) for case in mapping.cases or [])
+            if len(columns) > 1:
+                yield cw.at(SEVERAL_COLUMNS, f"the cases of '{code}' test {len(columns)} "
+                                             "columns; where more than one holds, the first "
+                                             "case wins", ["variables", index, "values", code,
+                                                           "cases"])

@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 from ctdc_schema.crosswalk.registry import by_source
+from ctdc_schema.crosswalk.semantics import axis
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import set_check
 from ctdc_schema.vocabulary import Vocabulary
@@ -105,9 +106,9 @@ def check_axes(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator
         ordered = sorted(versions, key=lambda c: Version(c.model.version))
         first = ordered[0]
         for cw in ordered[1:]:
-            if str(cw.model.window_axis) != str(first.model.window_axis):
+            if axis(cw.model) != axis(first.model):
                 where = ["window_axis"] if "window_axis" in cw.raw else ["valid_from"]
                 yield cw.at(AXIS_MISMATCH, f"{cw.label} chooses versions by "
-                                           f"{cw.model.window_axis} but {first.label} by "
-                                           f"{first.model.window_axis}", where,
+                                           f"{axis(cw.model)} but {first.label} by "
+                                           f"{axis(first.model)}", where,
                             [first.related(first.label, ["window_axis"])])
