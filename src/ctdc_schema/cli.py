@@ -257,6 +257,12 @@ def transform(
         typer.echo(f"{display_path(delivery.path)}: {result.rows} rows, "
                    f"{len(result.records)} records [{used or 'no version'}], "
                    f"{len(result.issues)} problems", err=True)
+        if result.unknown_columns:
+            shown = ", ".join(f"'{c}'" for c in result.unknown_columns[:5])
+            more = f" and {len(result.unknown_columns) - 5} more" \
+                if len(result.unknown_columns) > 5 else ""
+            typer.echo(f"  note: columns neither read nor declared ignored: {shown}{more}",
+                       err=True)
         for issue in result.issues[:5]:
             where = f"row {issue.row}" + (f", column '{issue.column}'" if issue.column else "")
             typer.echo(f"  {where}: {issue.message}", err=True)

@@ -385,7 +385,7 @@ class Condition(ConfiguredBaseModel):
 
 class Collection(ConfiguredBaseModel):
     """
-    When and by whom some source columns were collected. A cell of a listed column is read only for records whose registration date lies wholly inside [collected_from, collected_to); for other records, and for records whose date is unknown, it is treated as missing, so that a \"0\" written before collection began never becomes \"no\".
+    When and by whom some source columns were collected. For a record whose registration date does not lie wholly inside [collected_from, collected_to), or is unknown, a cell of a listed column can still add values but never says \"no\": a false flag, a boolean false or a known-none code is treated as missing, so that a \"0\" written before collection began never becomes \"no\".
     """
     note: Optional[str] = Field(default=None, description="""The evidence for the statement, with its citation.""")
     columns: list[str] = Field(default=..., description="""The source columns this collection statement is about.""")
