@@ -79,7 +79,9 @@ class _Compiled:
         self.vocab = vocab
         self.missing = semantics.missing_codes(crosswalk)
         self.lookups = {id(v): Lookup(v) for v in crosswalk.variables}
-        self.collection = list(crosswalk.collection or [])
+        self.windows = semantics.collection_windows(crosswalk.collection or [])
+        self.windowed = [c for c in semantics.read_columns(crosswalk)
+                         if semantics.fold(c) in self.windows]
         registration = vocab.annotations.get("registration_slot", "year_of_registration")
         self.date_variable = next((v for v in crosswalk.variables if v.slot == registration
                                    and v.column), None)
@@ -222,8 +224,8 @@ class ReferenceMapper:
         compiled = self.compiled[crosswalk.version]
         span = compiled.registration_span(cell_of)
         # columns not collected at this record's date can add values but never say "no"
-        uncollected = {column for column in cell_of
-                       if not semantics.collected(compiled.collection, column, span)}
+        uncollected = {column for column in compiled.windowed
+                       if not semantics.collected(compiled.windows, column, span)}
         issues: list[Issue] = []
         states: dict[str, SlotState] = {}
         unmapped: dict[tuple[str, str], bool] = {}  # (column, code) -> mapped by any reader

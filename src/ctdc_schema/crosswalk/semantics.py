@@ -378,18 +378,31 @@ def says_no(target: Target, slot: SlotInfo) -> bool:
     return target.known_none or (slot.range == "boolean" and target.values == ("false",))
 
 
-def collected(collection: Sequence[Collection], column: str, when: DateSpan | None) -> bool:
+Window = tuple[date | None, date | None]
+
+
+def collection_windows(collection: Sequence[Collection]) -> dict[str, list[Window]]:
+    """Folded column name -> the collection windows stated for it (statements without dates,
+    such as a number of contributors, state no window)."""
+    windows: dict[str, list[Window]] = {}
+    for statement in collection:
+        if statement.collected_from is None and statement.collected_to is None:
+            continue
+        for column in statement.columns:
+            windows.setdefault(fold(column), []).append(
+                (statement.collected_from, statement.collected_to))
+    return windows
+
+
+def collected(windows: Mapping[str, Sequence[Window]], column: str,
+              when: DateSpan | None) -> bool:
     """Whether ``column`` was collected for a record registered ``when`` (None = unknown).
 
     Outside its window a column can still add values, but never says "no" (see
     :func:`says_no`): a 0 written before collection began is not an answer.
     """
-    for statement in collection:
-        if fold(column) not in {fold(c) for c in statement.columns}:
-            continue
-        if statement.collected_from is None and statement.collected_to is None:
-            continue
-        if when is None or not when.inside(statement.collected_from, statement.collected_to):
+    for start, end in windows.get(fold(column), ()):
+        if when is None or not when.inside(start, end):
             return False
     return True
 
