@@ -146,11 +146,7 @@ class ReferenceMapper:
     @classmethod
     def for_version(cls, crosswalk: Crosswalk, vocab: Vocabulary) -> ReferenceMapper:
         """A mapper that reads every row with ``crosswalk``, whatever the row's date."""
-        mapper = cls.__new__(cls)
-        mapper.vocab = vocab
-        mapper.versions = [crosswalk]
-        mapper.compiled = {crosswalk.version: _Compiled(crosswalk, vocab)}
-        mapper.axis = semantics.axis(crosswalk)
+        mapper = cls([crosswalk], vocab, crosswalk.valid_from)
         mapper.fixed = crosswalk
         return mapper
 
