@@ -97,8 +97,9 @@ class _Compiled:
         if semantics.transform_kind(variable) == "year":
             assert variable.transform is not None
             return semantics.date_span(cell, variable.transform.date_format)
-        text = cell.strip()
-        return DateSpan.year(int(text)) if text.isdigit() and 1 <= int(text) <= 9998 else None
+        text = semantics.strip(cell)
+        return DateSpan.year(int(text)) if semantics.is_digits(text) and 1 <= int(text) <= 9998 \
+            else None
 
     def unreadable_date(self, cell_of: Mapping[str, str | None]) -> str | None:
         """The registration cell when it is written but is no date (None otherwise)."""
@@ -106,7 +107,7 @@ class _Compiled:
         cell = cell_of.get(variable.column[0]) if variable and variable.column else None
         if cell is None or semantics.fold(cell) in self.missing:
             return None
-        return None if self.registration_span(cell_of) is not None else cell.strip()
+        return None if self.registration_span(cell_of) is not None else semantics.strip(cell)
 
 
 class ReferenceMapper:
@@ -272,8 +273,9 @@ class ReferenceMapper:
                 cell = cell_of.get(column)
                 state = semantics.flag_state(variable, cell, missing)
                 if state is None:
-                    issues.append(Issue("flag", row, column, (cell or "").strip(),
-                                        f"'{(cell or '').strip()}' in flag column '{column}' "
+                    code = semantics.strip(cell or "")
+                    issues.append(Issue("flag", row, column, code,
+                                        f"'{code}' in flag column '{column}' "
                                         "is neither a true nor a false code"))
                     state = "missing"
                 if state == "false" and column in uncollected:

@@ -69,17 +69,36 @@ DELIVERY_AXIS = "delivery_date"
 
 # -- codes ------------------------------------------------------------------------------------
 
+#: the whitespace codes are trimmed and folded on: ASCII only, so that every engine (Python,
+#: DuckDB, Spark SQL) draws the same line
+WHITESPACE = " \t\n\r\f\v"
+_WHITESPACE_RUNS = re.compile(r"[ \t\n\r\f\v]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def strip(text: str) -> str:
+    """``text`` without leading and trailing (ASCII) whitespace."""
+    return text.strip(WHITESPACE)
+
+
 def fold(code: str) -> str:
-    """Case- and whitespace-insensitive form of a source code (or of a column name)."""
-    return " ".join(code.split()).casefold()
+    """Case- and whitespace-insensitive form of a source code (or of a column name): runs of
+    whitespace become one space, the ends are trimmed, and each character is lower-cased on its
+    own (no context rules such as Greek final sigma, which SQL engines do not apply)."""
+    return "".join(ch.lower() for ch in _WHITESPACE_RUNS.sub(" ", code).strip(" "))
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts superscripts and other scripts)."""
+    return _DIGITS.fullmatch(text) is not None
 
 
 def items(variable: Variable, cell: str) -> list[str]:
     """The codes of one cell: split on the variable's ``split`` and trimmed, or the cell."""
     if variable.split:
-        separator = variable.split.strip() or variable.split
-        return [item.strip() for item in cell.split(separator) if item.strip()]
-    return [cell.strip()]
+        separator = strip(variable.split) or variable.split
+        return [strip(item) for item in cell.split(separator) if strip(item)]
+    return [strip(cell)]
 
 
 def transform_kind(variable: Variable) -> str | None:
@@ -233,7 +252,7 @@ def flag_state(variable: Variable, cell: str | None, missing: frozenset[str]) ->
         return "missing"
     transform = variable.transform
     assert transform is not None
-    code = cell.strip()
+    code = strip(cell)
     if code in (transform.true_codes or []):
         return "true"
     if code in (transform.false_codes or []):
@@ -350,10 +369,45 @@ class DateSpan:
         return (end is None or self.start < end) and (start is None or start < self.end)
 
 
+#: strftime directives a date_format may use, and the text each one matches
+DATE_DIRECTIVES: Mapping[str, str] = {
+    "%Y": "[0-9]{4}", "%m": "[0-9]{1,2}", "%d": "[0-9]{1,2}", "%y": "[0-9]{2}",
+    "%H": "[0-9]{1,2}", "%M": "[0-9]{1,2}", "%S": "[0-9]{1,2}", "%%": "%",
+}
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+
+def date_regex(date_format: str | None) -> str | None:
+    """The regular expression a date written as ``date_format`` must match in full; None for a
+    format with a directive outside :data:`DATE_DIRECTIVES`.
+
+    Parsers differ at the edges (one accepts a two-digit ``%Y``, another leading blanks), so a
+    date is read only when its text has the format's shape, and every engine checks that shape
+    first with the same expression.
+    """
+    fmt = date_format or DEFAULT_DATE_FORMAT
+    out, position = [], 0
+    while position < len(fmt):
+        if fmt[position] == "%":
+            directive = fmt[position:position + 2]
+            if directive not in DATE_DIRECTIVES:
+                return None
+            out.append(DATE_DIRECTIVES[directive])
+            position += 2
+        else:
+            out.append(re.escape(fmt[position]))
+            position += 1
+    return "".join(out)
+
+
 def parse_date(code: str, date_format: str | None) -> date | None:
     """A date written as ``date_format`` (ISO 8601 by default); None if it does not parse."""
+    text = strip(code)
+    pattern = date_regex(date_format)
+    if pattern is None or re.fullmatch(pattern, text) is None:
+        return None
     try:
-        return datetime.strptime(code.strip(), date_format or "%Y-%m-%d").date()
+        return datetime.strptime(text, date_format or DEFAULT_DATE_FORMAT).date()
     except ValueError:
         return None
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pycountry
 
-from ctdc_schema.crosswalk.semantics import parse_date
+from ctdc_schema.crosswalk.semantics import date_regex, is_digits, parse_date, strip
 from ctdc_schema.datamodel.crosswalk import Transform, Variable
 from ctdc_schema.vocabulary import SlotInfo, Vocabulary
 
@@ -20,7 +20,7 @@ MAJORITY_AGE = 18
 
 def country_alpha2(text: str, country_format: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country written as ``country_format``; None if unknown."""
-    value = text.strip()
+    value = strip(text)
     if not value:
         return None
     if country_format == "alpha_2":
@@ -61,7 +61,7 @@ def apply(transform: Transform, code: str, slot: SlotInfo,
     (see :func:`ctdc_schema.crosswalk.semantics.combine_flags`).
     """
     kind = str(transform.type)
-    text = code.strip()
+    text = strip(code)
     if kind == "constant":
         return transform.constant, None
     if kind == "country":
@@ -70,7 +70,7 @@ def apply(transform: Transform, code: str, slot: SlotInfo,
             return None, f"'{text}' is not a country pycountry knows ({transform.country_format})"
         return found, None
     if kind in ("age_band", "majority_status"):
-        if not text.isdigit() or int(text) > MAX_AGE:
+        if not is_digits(text) or int(text) > MAX_AGE:
             return None, f"'{text}' is not an age in whole years (0-{MAX_AGE})"
         age = int(text)
         return (age_band(age, vocab, slot.name) if kind == "age_band"
@@ -99,8 +99,12 @@ def problems(transform: Transform, variable: Variable, slot: SlotInfo,
             yield f"country needs a slot with range CountryCode, not '{slot.name}'"
         if transform.country_format is None:
             yield "country needs country_format: alpha_2, alpha_3 or name"
-    elif kind == "year" and slot.range != "integer":
-        yield f"year needs an integer slot, not '{slot.name}' ({slot.range})"
+    elif kind == "year":
+        if slot.range != "integer":
+            yield f"year needs an integer slot, not '{slot.name}' ({slot.range})"
+        if date_regex(transform.date_format) is None:
+            yield f"date_format '{transform.date_format}' uses a directive other than " \
+                  "%Y %m %d %y %H %M %S"
     elif kind == "constant":
         if transform.constant is None:
             yield "constant needs a 'constant' value"
