@@ -74,6 +74,8 @@ DELIVERY_AXIS = "delivery_date"
 WHITESPACE = " \t\n\r\f\v"
 _WHITESPACE_RUNS = re.compile(r"[ \t\n\r\f\v]+")
 _DIGITS = re.compile(r"[0-9]+")
+#: the text of an integer a slot accepts as it is
+INTEGER_PATTERN = "-?[0-9]+"
 
 
 def strip(text: str) -> str:
@@ -94,11 +96,12 @@ def is_digits(text: str) -> bool:
 
 
 def items(variable: Variable, cell: str) -> list[str]:
-    """The codes of one cell: split on the variable's ``split`` and trimmed, or the cell."""
+    """The codes of one cell: split on the variable's ``split`` and trimmed, or the cell; an
+    empty code is no code."""
     if variable.split:
         separator = strip(variable.split) or variable.split
         return [strip(item) for item in cell.split(separator) if strip(item)]
-    return [strip(cell)]
+    return [strip(cell)] if strip(cell) else []
 
 
 def transform_kind(variable: Variable) -> str | None:
@@ -156,10 +159,9 @@ def target_problem(slot: SlotInfo, target: str, vocab: Vocabulary) -> str | None
         return None if target in ("true", "false") else \
             f"'{target}' is not a value of boolean slot {slot.name}; use true or false"
     if slot.range == "integer":
-        try:
-            number = int(target)
-        except ValueError:
+        if re.fullmatch(INTEGER_PATTERN, target) is None:
             return f"'{target}' is not an integer (slot {slot.name})"
+        number = int(target)
         low, high = slot.minimum_value, slot.maximum_value
         if (low is not None and number < int(low)) or (high is not None and number > int(high)):
             return f"{number} is outside the range of slot {slot.name} [{low}, {high}]"

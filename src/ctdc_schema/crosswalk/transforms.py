@@ -6,6 +6,7 @@ the same definitions. Country handling is delegated to pycountry, never to a han
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pycountry
@@ -18,21 +19,33 @@ from ctdc_schema.vocabulary import SlotInfo, Vocabulary
 MAJORITY_AGE = 18
 
 
+@functools.lru_cache(maxsize=4)
+def country_table(country_format: str) -> dict[str, str]:
+    """Lower-cased spelling -> ISO 3166-1 alpha-2, for one ``country_format``.
+
+    Built once from pycountry and used both by the reference mapper and, as a lookup table, by
+    the compiled engine, so both resolve exactly the same spellings: alpha-2 or alpha-3 codes,
+    or (``name``) every field pycountry's ``lookup`` matches, in its order of precedence.
+    """
+    countries = pycountry.countries
+    countries.get(alpha_2="US")  # pycountry builds its indices on first use
+    if country_format in ("alpha_2", "alpha_3"):
+        fields = [country_format]
+    else:
+        fields = list(countries.indices)  # the order `lookup` tries them in
+    table: dict[str, str] = {}
+    for field in fields:
+        for key, country in sorted(countries.indices[field].items()):
+            table.setdefault(key, str(country.alpha_2))
+    return table
+
+
 def country_alpha2(text: str, country_format: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country written as ``country_format``; None if unknown."""
     value = strip(text)
     if not value:
         return None
-    if country_format == "alpha_2":
-        found = pycountry.countries.get(alpha_2=value.upper())
-    elif country_format == "alpha_3":
-        found = pycountry.countries.get(alpha_3=value.upper())
-    else:
-        try:
-            found = pycountry.countries.lookup(value)
-        except LookupError:
-            found = None
-    return str(found.alpha_2) if found is not None else None
+    return country_table(country_format).get(value.lower())
 
 
 def age_band(age: int, vocab: Vocabulary, slot: str = "age_broad") -> str | None:
