@@ -86,8 +86,15 @@ def strip(text: str) -> str:
 def fold(code: str) -> str:
     """Case- and whitespace-insensitive form of a source code (or of a column name): runs of
     whitespace become one space, the ends are trimmed, and each character is lower-cased on its
-    own (no context rules such as Greek final sigma, which SQL engines do not apply)."""
-    return "".join(ch.lower() for ch in _WHITESPACE_RUNS.sub(" ", code).strip(" "))
+    own by its *simple* lower-case mapping, as SQL engines do (no context rules such as Greek
+    final sigma; U+0130 becomes "i", not "i" plus a combining dot)."""
+    return "".join(_lower(ch) for ch in _WHITESPACE_RUNS.sub(" ", code).strip(" "))
+
+
+def _lower(char: str) -> str:
+    """Unicode's simple lower-case mapping of one character (Python's ``lower`` applies the
+    full mapping, which differs for U+0130 alone)."""
+    return "i" if char == "\u0130" else char.lower()
 
 
 def is_digits(text: str) -> bool:

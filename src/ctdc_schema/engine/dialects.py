@@ -10,9 +10,14 @@ engine notes) are mended here, on the AST, never by editing SQL text:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
 from ctdc_schema.crosswalk import semantics
+
+if TYPE_CHECKING:
+    from ctdc_schema.engine.plan import Query
 
 #: strftime directive -> Java DateTimeFormatter pattern (what Spark's parser reads)
 JAVA_DATE = {"%Y": "yyyy", "%m": "M", "%d": "d", "%y": "yy", "%H": "H", "%M": "m", "%S": "s",
@@ -35,6 +40,10 @@ def java_date_format(date_format: str) -> str:
 
 
 def _spark(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.ENUM:
+        return exp.DataType.build("STRING")
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ORD":
+        return exp.Anonymous(this="ASCII", expressions=node.expressions)
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TRY_STRPTIME":
         value, fmt = node.expressions
         assert isinstance(fmt, exp.Literal) and semantics.date_regex(fmt.this) is not None
@@ -43,10 +52,10 @@ def _spark(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def render(tree: exp.Expression, dialect: str = "duckdb", pretty: bool = False) -> str:
-    """SQL text of ``tree`` for ``dialect`` (duckdb or spark)."""
+def render(query: Query, dialect: str = "duckdb", pretty: bool = False) -> str:
+    """SQL text of ``query`` for ``dialect`` (duckdb or spark)."""
     if dialect == "duckdb":
-        return tree.sql("duckdb", pretty=pretty)
+        return query.tree.sql("duckdb", pretty=True) if pretty else query.sql
     if dialect == "spark":
-        return tree.copy().transform(_spark).sql("spark", pretty=pretty)
+        return query.tree.copy().transform(_spark).sql("spark", pretty=pretty)
     raise ValueError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")

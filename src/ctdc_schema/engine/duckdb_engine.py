@@ -1,8 +1,12 @@
 """Run compiled plans on DuckDB, embedded: open the export, load the lookup tables, map.
 
-Memory is bounded by DuckDB's ``memory_limit`` (operators spill to ``temp_directory``), not by
-the size of the input. Lookup tables are loaded from Python values with prepared statements;
-the only SQL text is the plan's, rendered from its AST.
+One export is mapped on one private connection in the steps of :class:`~.plan.Plan`: a first
+scan that keeps the distinct cells (table ``g``), the problem items found from ``g`` alone, the
+rows concerned (table ``problem_rows``, only when there are problems), and the records, which
+stream from the file to the output without being held. Memory is bounded by DuckDB's
+``memory_limit`` (operators spill to a temporary directory), not by the size of the input.
+Lookup tables are loaded from Python values with prepared statements; the only SQL text is the
+plan's, rendered from its AST, and a few fixed statements here.
 """
 
 from __future__ import annotations
@@ -16,24 +20,39 @@ from typing import Any
 
 from ctdc_schema.crosswalk import semantics
 from ctdc_schema.datamodel.crosswalk import Crosswalk
-from ctdc_schema.engine import dialects
-from ctdc_schema.engine.plan import LookupTable, Plan, compile_source
+from ctdc_schema.engine import dialects, readers
+from ctdc_schema.engine.plan import PROBLEM_ROWS, LookupTable, Plan, Step, compile_source
 from ctdc_schema.engine.readers import Opened, open_export
-from ctdc_schema.errors import UsageError
+from ctdc_schema.errors import InputError, UsageError
 from ctdc_schema.vocabulary import Vocabulary
 
 #: memory DuckDB may use before it spills to disk (CTDC_MEMORY_LIMIT overrides)
 DEFAULT_MEMORY_LIMIT = "1GB"
+#: threads DuckDB may use (CTDC_THREADS overrides; default: DuckDB's, the machine's cores)
+THREADS_ENV = "CTDC_THREADS"
+#: the most first rows a problem lists
+MAX_EXAMPLES = 10_000
 
 
 def connect(memory_limit: str | None = None, temp_directory: Path | None = None) -> Any:
-    """A private in-memory DuckDB connection with bounded memory."""
+    """A private in-memory DuckDB connection with bounded memory and no extension loading
+    from the network."""
     import duckdb
 
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit or os.environ.get("CTDC_MEMORY_LIMIT")
-        or DEFAULT_MEMORY_LIMIT}
+        or DEFAULT_MEMORY_LIMIT,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    if os.environ.get(THREADS_ENV):
+        config["threads"] = int(os.environ[THREADS_ENV])
     con = duckdb.connect(":memory:", config=config)
+    # The plan writes every join of the rows as `rows LEFT JOIN small table`, in the order
+    # that streams: the small side is the hash table, the rows are probed in file order.
+    # DuckDB's estimates of a view over a CSV file are poor enough that it sometimes turns
+    # that around (hashing a million rows to probe a hundred), so its reordering is off.
+    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
     if temp_directory is not None:
         con.execute("SET temp_directory = ?", [str(temp_directory)])
     return con
@@ -45,13 +64,16 @@ def load_tables(con: Any, tables: Sequence[LookupTable]) -> None:
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in table.columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table.name} ({columns})")
         if table.rows:
-            marks = ", ".join("?" for _ in table.columns)
-            con.executemany(f"INSERT INTO {table.name} VALUES ({marks})", table.rows)
+            # one statement per table: each column travels as one list parameter
+            columns_of = [list(column) for column in zip(*table.rows, strict=True)]
+            unnest = ", ".join(f"UNNEST(CAST(? AS {sql_type}[]))"
+                               for _, sql_type in table.columns)
+            con.execute(f"INSERT INTO {table.name} SELECT {unnest}", columns_of)
 
 
 @dataclass
 class Problem:
-    """Rows sharing one problem: (kind, column, code), how many, and the first row numbers."""
+    """Rows sharing one problem: (kind, column, code), how many rows, and the first ones."""
 
     kind: str  # "unmapped" | "rejected" | "flag" | "version"
     column: str | None
@@ -62,15 +84,27 @@ class Problem:
 
 @dataclass
 class Mapped:
-    """One export mapped: the records relation lives in the connection as ``records``."""
+    """One export mapped on a connection: what was read, what did not fit, and the plan whose
+    ``records`` query (still to run) writes the records."""
 
+    source: str
     opened: Opened
     plan: Plan
-    versions: dict[str, int]
+    #: rows per crosswalk version (rows no version applies to under None)
+    versions: dict[str | None, int]
     problems: list[Problem]
+    #: crosswalk columns the export lacks, and export columns nobody reads or ignores
     absent: list[str]
     unknown: list[str]
-    records: int
+    #: rows left out of the records because of a problem
+    problem_rows: int = 0
+    #: (slot, value) -> why the vocabulary's JSON Schema rejects it
+    invalid: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        """Records the ``records`` query yields: rows read, less rows with a problem."""
+        return self.opened.rows - self.problem_rows
 
 
 def choose_fixed(versions: Sequence[Crosswalk], delivered: date | None) -> str | None:
@@ -97,8 +131,6 @@ def bind(versions: Sequence[Crosswalk], opened: Opened) -> tuple[dict[str, str |
                                                                 list[str], list[str]]:
     """Crosswalk columns -> ``src`` columns, the absent ones, and the export's unknown columns
     (neither read nor declared ignored). Ambiguous headers are an input error."""
-    from ctdc_schema.crosswalk.mapper import ReferenceMapper
-
     columns: dict[str, None] = {}
     for cw in versions:
         for column in semantics.read_columns(cw):
@@ -106,25 +138,36 @@ def bind(versions: Sequence[Crosswalk], opened: Opened) -> tuple[dict[str, str |
     binding = semantics.bind_header(opened.header, columns)
     if binding.ambiguous:
         column, cells = next(iter(binding.ambiguous.items()))
-        from ctdc_schema.errors import InputError
-
-        shown = ", ".join(f"'{c}'" for c in cells)
-        raise InputError(f"ambiguous header: {shown} all match column '{column}'",
-                         opened.path, 1)
+        shown = ", ".join(f"'{readers.excerpt(c)}'" for c in cells)
+        raise InputError(f"ambiguous header: {shown} all match column "
+                         f"'{readers.excerpt(column)}'", opened.path, 1)
     bound: dict[str, str | None] = {c: (f"c{binding.index[c]}" if c in binding.index else None)
                                     for c in columns}
     ignored = {semantics.fold(c.column) for cw in versions for c in cw.ignored_columns or []}
     read = {semantics.fold(c) for c in columns} | ignored
     unknown = [h for h in opened.header if semantics.fold(h) not in read]
-    del ReferenceMapper
     return bound, list(binding.absent), unknown
+
+
+def run_sql(con: Any, tree: Any) -> Any:
+    return con.execute(dialects.render(tree))
+
+
+def define(con: Any, steps: Sequence[Step]) -> None:
+    """Create the plan's relations: small tables computed once, views otherwise."""
+    for step in steps:
+        kind = "TABLE" if step.kind == "table" else "VIEW"
+        con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS "
+                    + dialects.render(step.query))
 
 
 def map_export(con: Any, versions: Sequence[Crosswalk], vocab: Vocabulary, path: Path,
                delivered: date | None = None, delimiter: str | None = None,
-               source_file: str | None = None, max_examples: int = 5) -> Mapped:
-    """Open ``path``, compile its source's crosswalks for its columns, and map it: the records
-    are left in the connection as table ``records``."""
+               source_file: str | None = None, max_examples: int = 5,
+               schema: Path | str | None = None) -> Mapped:
+    """Open ``path``, compile its source's crosswalks for its columns, scan it and find what
+    does not fit. The records are not produced yet: :func:`write_records` (or a query of
+    ``records_query(mapped)``) streams them."""
     ordered = sorted(versions, key=lambda cw: cw.valid_from)
     fixed = choose_fixed(ordered, delivered)
     contract = ordered[0].export
@@ -135,18 +178,66 @@ def map_export(con: Any, versions: Sequence[Crosswalk], vocab: Vocabulary, path:
     binding, absent, unknown = bind(ordered, opened)
     plan = compile_source(ordered, vocab, binding, fixed, source_file or str(path))
     load_tables(con, plan.tables)
-    con.execute("CREATE OR REPLACE TEMP TABLE records AS " + dialects.render(plan.records))
-    versions_used = dict(con.execute("SELECT crosswalk_version, COUNT(*) FROM records "
-                                     "GROUP BY crosswalk_version").fetchall())
-    con.execute("CREATE OR REPLACE TEMP TABLE problems AS " + dialects.render(plan.problems))
-    problems = [
-        Problem(kind, plan.problem_columns[col] if col >= 0 else None, code, int(count),
-                [int(r) for r in rows])
-        for kind, col, code, count, rows in con.execute(
-            "SELECT kind, col, code, COUNT(*), LIST_SLICE(LIST_SORT(LIST(DISTINCT __row)), 1, ?) "
-            "FROM (SELECT DISTINCT __row, kind, col, code FROM problems) "
-            "GROUP BY kind, col, code ORDER BY MIN(__row), kind, col, code",
-            [max_examples]).fetchall()]
-    records = int(con.execute("SELECT COUNT(*) FROM records").fetchone()[0])
-    return Mapped(opened, plan, {str(k): int(v) for k, v in versions_used.items()}, problems,
-                  absent, unknown, records)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE g AS " + dialects.render(plan.keys))
+    except InputError:
+        raise
+    except Exception as exc:  # the file changed under us, or a read DuckDB cannot do
+        message = readers.excerpt(" ".join(str(exc).split()), 160)
+        raise InputError(f"cannot read the file: {message}", path) from None
+    total = sum(int(n) for (n,) in run_sql(con, plan.total).fetchall())
+    readers.finish(con, opened, total)
+    define(con, plan.steps)
+    invalid = check_values(con, plan, vocab, schema)
+    counts = {(str(v) if v is not None else None): int(n)
+              for v, n in run_sql(con, plan.version_counts).fetchall()}
+    mapped = Mapped(ordered[0].source, opened, plan, counts, [], absent, unknown,
+                    invalid=invalid)
+    found = run_sql(con, plan.problem_keys).fetchall()
+    if found:
+        define(con, plan.problem_steps)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEM_ROWS} AS "
+                    + dialects.render(plan.problem_rows))
+        mapped.problems = summarise(con, plan, max_examples)
+        (mapped.problem_rows,) = con.execute(f"SELECT COUNT(*) FROM {PROBLEM_ROWS}").fetchone()
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEM_ROWS} "
+                    "(__row BIGINT, items VARCHAR[])")
+    return mapped
+
+
+def check_values(con: Any, plan: Plan, vocab: Vocabulary,
+                 schema: Path | str | None = None) -> dict[tuple[str, str], str]:
+    """Validate the distinct values of every slot against the JSON Schema
+    (:mod:`.conformance`); list the bad ones in ``t_invalid`` so that the problem queries
+    find their rows."""
+    from ctdc_schema.engine import conformance
+
+    found: dict[tuple[str, str], str] = {}
+    for slot, query in plan.value_checks:
+        values = [str(value) for (value,) in run_sql(con, query).fetchall() if value is not None]
+        for value, reason in conformance.invalid_values(vocab, slot, values, schema).items():
+            found[(slot, value)] = reason
+    if found:
+        con.executemany("INSERT INTO t_invalid VALUES (?, ?)", list(found))
+    return found
+
+
+def summarise(con: Any, plan: Plan, max_examples: int) -> list[Problem]:
+    """Problems per (kind, column, code): exact row counts and the first row numbers."""
+    problems = []
+    for item, count, first in con.execute(
+            "SELECT item, COUNT(*), MIN(__row, ?) FROM (SELECT DISTINCT __row, "
+            f"UNNEST(items) AS item FROM {PROBLEM_ROWS}) GROUP BY item "
+            "ORDER BY MIN(__row), item", [min(max(max_examples, 1), MAX_EXAMPLES)]).fetchall():
+        kind, col, code = str(item).split(":", 2)
+        problems.append(Problem(kind, plan.problem_columns[int(col)] if int(col) >= 0 else None,
+                                code, int(count), sorted(int(r) for r in first)[:max_examples]))
+    return problems
+
+
+def records_query(mapped: Mapped) -> str:
+    """The records without the internal row number, in vocabulary slot order (the rows with
+    a problem left out)."""
+    tree = mapped.plan.records_excluding if mapped.problem_rows else mapped.plan.records
+    return f"SELECT * EXCLUDE (__row) FROM ({dialects.render(tree)})"

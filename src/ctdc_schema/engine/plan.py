@@ -40,6 +40,13 @@ from ctdc_schema.vocabulary import SlotInfo, Vocabulary
 #: name of the input relation and of its row-number column
 SRC = "src"
 ROW = "__row"
+#: the table of rows with a problem (records exclude them)
+PROBLEM_ROWS = "problem_rows"
+#: grouped columns per ``gid`` column of ``g`` (one BIGINT of bits each)
+GID_BITS = 62
+#: where the record query leaves out the rows of ``problem_rows`` (an anti-join, only when
+#: there are some: even over an empty table, NOT IN costs DuckDB a pass of its own)
+EXCLUDE = " __exclude__"
 #: width of the enum-order prefix of multivalued values ("0007:value"), removed at the end
 ORDER_WIDTH = 4
 
@@ -62,14 +69,25 @@ def lit(value: Any) -> str:
 
 
 def fold_sql(expr: str) -> str:
-    """:func:`semantics.fold` in SQL (whitespace runs to one space, trimmed, lower-cased)."""
-    return f"LOWER(REGEXP_REPLACE(REGEXP_REPLACE({expr}, {lit(_WS + '+')}, ' ', 'g'), " \
-           f"{lit('^ | $')}, '', 'g'))"
+    """:func:`semantics.fold` in SQL (whitespace runs to one space, trimmed, lower-cased).
+
+    The regular expression runs only on text that has a run to collapse (two spaces, or a
+    whitespace character other than a space): most cells have none, and ``contains`` and
+    ``TRIM`` cost a fraction of a regular expression."""
+    trimmed = strip_sql(expr)
+    runs = " OR ".join(f"CONTAINS({expr}, {lit(needle)})"
+                       for needle in ("  ", *semantics.WHITESPACE[1:]))
+    return (f"LOWER(CASE WHEN {runs} THEN REGEXP_REPLACE({trimmed}, {lit(_WS + '+')}, ' ', 'g') "
+            f"ELSE {trimmed} END)")
 
 
 def strip_sql(expr: str) -> str:
-    """:func:`semantics.strip` in SQL."""
-    return f"REGEXP_REPLACE({expr}, {lit('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
+    """:func:`semantics.strip` in SQL: ``TRIM`` with the ASCII whitespace characters, only
+    when the text begins or ends with one (TRIM with a character set costs more than the
+    test, and most cells need none)."""
+    codes = ", ".join(str(ord(char)) for char in semantics.WHITESPACE)
+    return (f"CASE WHEN ORD({expr}) IN ({codes}) OR ORD(RIGHT({expr}, 1)) IN ({codes}) "
+            f"THEN TRIM({expr}, {lit(semantics.WHITESPACE)}) ELSE {expr} END")
 
 
 def full_match_sql(expr: str, pattern: str) -> str:
@@ -107,23 +125,93 @@ class OutputColumn:
     sql_type: str
 
 
+class Query:
+    """One statement of a plan: SQL in DuckDB's dialect, the plan's own, and its sqlglot AST,
+    parsed on first use (rendering for another dialect, ``--explain``, the tests).
+
+    DuckDB runs the text as compiled; parsing a plan costs a few tenths of a second, which
+    an export of a few hundred rows should not pay. Every literal in the text was rendered
+    and escaped by sqlglot (:func:`lit`) and every identifier is one the compiler made up, so
+    the text is as safe as the AST; the tests parse every statement of every bundled plan."""
+
+    __slots__ = ("_tree", "sql")
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+        self._tree: exp.Expression | None = None
+
+    @property
+    def tree(self) -> exp.Expression:
+        if self._tree is None:
+            try:
+                tree = sqlglot.parse_one(self.sql, read="duckdb")
+            except sqlglot.errors.ParseError as exc:  # a bug in the compiler, not user input
+                raise CompileError(f"compiled SQL does not parse: {exc}") from exc
+            assert isinstance(tree, exp.Expression)
+            self._tree = tree
+        return self._tree
+
+    def __repr__(self) -> str:
+        return f"Query({self.sql[:60]!r}...)"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named relation of the plan: a small ``table`` computed once from ``g`` (DuckDB
+    then knows its size when it plans the joins with the rows), or a ``view``."""
+
+    name: str
+    query: Query
+    kind: str  # "table" | "view"
+
+
 @dataclass
 class Plan:
-    """A compiled source: the record and problem queries and the tables they join."""
+    """A compiled source, run in these steps:
 
-    records: exp.Expression
-    problems: exp.Expression
+    1. ``keys`` reads the input once and keeps every distinct combination of cells the plan
+       needs (one GROUPING SETS aggregation), as table ``g``; ``total`` and
+       ``version_counts`` read it;
+    2. ``steps`` define, from ``g``, each slot's result per distinct combination of cells,
+       and the view ``base`` of the rows;
+    3. ``problem_keys`` lists, from ``g`` alone, the codes and cells that do not map (small);
+    4. only when step 3 found something, ``problem_steps`` and ``problem_rows`` read the
+       input again to find the rows concerned (table ``problem_rows``, usually small);
+    5. ``records`` reads the input once more and joins each row to its slots' results,
+       leaving out the rows of ``problem_rows``.
+
+    Validating a clean export costs one scan; transforming it, two. Every scan streams.
+    """
+
+    keys: Query
+    total: Query
+    version_counts: Query
+    steps: list[Step]
+    problem_keys: Query
+    problem_steps: list[Step]
+    problem_rows: Query
+    records: Query
+    #: the same, leaving out the rows of ``problem_rows``
+    records_excluding: Query
+    #: (slot, the distinct values it takes), for the check against the JSON Schema
+    value_checks: list[tuple[str, Query]]
     tables: list[LookupTable]
     outputs: list[OutputColumn]
     #: problem column ids -> crosswalk column names (kept out of SQL)
     problem_columns: list[str]
-    #: (version, variable index, flag position) -> column name, for flag problems
     versions: list[str]
 
-    def sql(self, dialect: str = "duckdb") -> str:
+    def statements(self, dialect: str = "duckdb", pretty: bool = True) -> list[tuple[str, str]]:
+        """Every statement of the plan, in the order an engine runs it, as (name, SQL)."""
         from ctdc_schema.engine import dialects
 
-        return dialects.render(self.records, dialect)
+        named = [("g", self.keys), ("total", self.total), ("version_counts",
+                                                            self.version_counts)]
+        named += [(step.name, step.query) for step in self.steps]
+        named += [("problem_keys", self.problem_keys)]
+        named += [(step.name, step.query) for step in self.problem_steps]
+        named += [(PROBLEM_ROWS, self.problem_rows), ("records", self.records)]
+        return [(name, dialects.render(tree, dialect, pretty)) for name, tree in named]
 
 
 def _enum_order(vocab: Vocabulary, slot: SlotInfo) -> dict[str, int]:
@@ -148,11 +236,15 @@ class _Tables:
             ("fmt", "VARCHAR"), ("key", "VARCHAR"), ("alpha2", "VARCHAR")])
         self.bands = LookupTable("t_bands", [
             ("slot", "VARCHAR"), ("lo", "BIGINT"), ("hi", "BIGINT"), ("value", "VARCHAR")])
+        self.file = LookupTable("t_file", [("source_file", "VARCHAR")])
+        #: values a slot took that its JSON Schema rejects (filled by the engine)
+        self.invalid = LookupTable("t_invalid", [("slot", "VARCHAR"), ("value", "VARCHAR")])
         self._country_formats: set[str] = set()
         self._band_slots: set[str] = set()
 
     def all(self) -> list[LookupTable]:
-        return [self.missing, self.codes, self.conds, self.flags, self.countries, self.bands]
+        return [self.missing, self.codes, self.conds, self.flags, self.countries, self.bands,
+                self.file, self.invalid]
 
     def add_countries(self, fmt: str) -> None:
         if fmt in self._country_formats:
@@ -206,13 +298,30 @@ def _is_column(expr: str) -> bool:
 
 @dataclass
 class _Variable:
-    """One compiled variable: its slot, version, and result CTE with its key (or a constant)."""
+    """One compiled variable: its slot, version, and where its result is: a CTE with its key
+    (distinct level), a constant, or an expression over ``base`` (``inline``, row level)."""
 
     slot: str
     version: str
     cte: str | None
     key: _Key | None
     constant: str | None = None
+    inline: str | None = None
+    #: the inline variable's value as a scalar (NULL when it gives none)
+    scalar: str | None = None
+
+
+@dataclass
+class _ProblemPart:
+    """Problem items of one kind found at the distinct level: ``part`` selects ``keys`` (the
+    columns that identify the rows concerned) and ``code``; ``on`` joins them to ``base``
+    (written against alias ``p``)."""
+
+    kind: str
+    col: int
+    part: str
+    keys: list[str]
+    on: str
 
 
 @dataclass
@@ -231,18 +340,33 @@ class Compiler:
     def __init__(self, versions: Sequence[Crosswalk], vocab: Vocabulary,
                  binding: Mapping[str, str | None], fixed: str | None,
                  source_file: str) -> None:
-        self.versions = sorted(versions, key=lambda cw: cw.valid_from)
+        # a delivery's version is the only one its rows can take
+        self.versions = sorted((cw for cw in versions if fixed is None or cw.version == fixed),
+                               key=lambda cw: cw.valid_from)
         self.vocab = vocab
         self.binding = {semantics.fold(k): v for k, v in binding.items()}
         self.fixed = fixed
         self.source_file = source_file
         self.tables = _Tables()
+        self.tables.file.rows.append((source_file,))
         self.ctes: list[str] = []
-        self.problem_parts: list[str] = []
         self.problem_columns: list[str] = []
         self.compiled: list[_Variable] = []
         self.windowed: dict[str, dict[str, str]] = {}
         self.readers: dict[tuple[str, str], list[_Reader]] = {}
+        self.date_columns: list[str] = []
+        self.dated = False  # whether rows need a version or collection flags from their date
+        self.row_version: str | None = None
+        self.sets: list[tuple[str, ...]] = []  # grouping sets of input columns, in g
+        self.grouped: list[str] = sorted({c for c in self.binding.values() if c is not None})
+        self.parts: list[_ProblemPart] = []
+        #: slots computed per row (their variables read high-cardinality text as it is)
+        self.inline_slots: set[str] = set()
+        #: computed columns of the first scan: name -> SQL over ``src``
+        self.computed: dict[str, str] = {}
+        self.row_joins: list[str] = []  # joins of the record query for inline variables
+        self.rejected_cells: dict[str, str] = {}  # input column -> its __p column
+        self.value_checks: list[tuple[str, str]] = []  # (slot, its distinct values)
 
     # -- helpers ----------------------------------------------------------------------------------
     def cell(self, column: str) -> str:
@@ -280,23 +404,39 @@ class Compiler:
                 f"AND CAST({cell} AS INTEGER) BETWEEN 1 AND 9998 THEN CAST({cell} AS INTEGER) END")
         return f"MAKE_DATE({year}, 1, 1)", f"MAKE_DATE({year} + 1, 1, 1)"
 
+    def _gid(self, columns: Sequence[str]) -> tuple[tuple[str, ...], str]:
+        """The grouping set of ``columns`` (registered in ``g``) and a placeholder for the
+        test that picks its rows of ``g``, filled in by :meth:`keys_sql` once every set is
+        known."""
+        wanted = tuple(c for c in self.grouped if c in set(columns))
+        if wanted not in self.sets:
+            self.sets.append(wanted)
+        return wanted, f"__set{self.sets.index(wanted)}__"
+
+    def grouping(self, columns: Sequence[str]) -> str:
+        """The rows of ``g`` holding the distinct combinations of ``columns`` (input columns)."""
+        wanted, test = self._gid(columns)
+        return f"(SELECT {', '.join(wanted) or '1 AS __one'} FROM g WHERE {test})"
+
     def compile_base(self) -> None:
-        """``base``: the input rows with their version (and why none), and per windowed column
-        whether it was collected, all worked out once per distinct date cell."""
-        columns = sorted({c for c in self.binding.values() if c is not None})
+        """Dates (``d0``..``d4``, once per distinct date cell: the version of the rows with that
+        date, why none, and per windowed column whether it was collected) and ``base``, the
+        rows with those columns, for the row-level queries."""
         windows = {cw.version: semantics.collection_windows(cw.collection or [])
                    for cw in self.versions}
-        if self.fixed is not None and not any(windows.values()):
-            self.ctes.append(f"base AS (SELECT {', '.join([ROW, *columns])}, "
-                             f"{lit(self.fixed)} AS __v, CAST(NULL AS VARCHAR) AS __vp "
-                             f"FROM {SRC})")
+        # the version every row gets when it gets one: the delivery's, or the only one (a row
+        # outside the only version's window is a problem row, left out of the records)
+        self.row_version = self.fixed or (self.versions[0].version if len(self.versions) == 1
+                                          else None)
+        self.dated = self.fixed is None or any(windows.values())
+        if not self.dated:
+            self.ctes.append(f"base AS (SELECT {SRC}.*, {lit(self.fixed)} AS __v FROM {SRC})")
             return
         dated = [(cw, self._date_variable(cw)) for cw in self.versions]
         cells = [self.cell(v.column[0]) if v and v.column else "CAST(NULL AS VARCHAR)"
                  for _, v in dated]
-        date_columns = sorted({c for c in cells if _is_column(c)})
-        d0 = ", ".join(date_columns) if date_columns else "1 AS __none"
-        self.ctes.append(f"d0 AS (SELECT DISTINCT {d0} FROM {SRC})")
+        self.date_columns = sorted({c for c in cells if _is_column(c)})
+        self.ctes.append(f"d0 AS {self.grouping(self.date_columns)}")
         stripped, joins = [], []
         for i, ((cw, _), cell) in enumerate(zip(dated, cells, strict=True)):
             joins.append(f" LEFT JOIN t_missing m{i} ON m{i}.v = {lit(cw.version)} "
@@ -314,10 +454,33 @@ class Compiler:
         flags = self._collection_sql(windows)
         self.ctes.append(f"d4 AS (SELECT d3.*{''.join(', ' + f for f in flags)} FROM d3)")
         keep = ["d4.__v", "d4.__vp", *[f"d4.{name}" for name in self._flag_names()]]
-        on = " AND ".join(f"{SRC}.{c} IS NOT DISTINCT FROM d4.{c}" for c in date_columns) \
-            or "TRUE"
-        self.ctes.append(f"base AS (SELECT {', '.join(f'{SRC}.{c}' for c in [ROW, *columns])}, "
-                         f"{', '.join(keep)} FROM {SRC} LEFT JOIN d4 ON {on})")
+        renamed = [f"d4.{c} AS __dk{i}" for i, c in enumerate(self.date_columns)]
+        self.ctes.append(f"d5 AS (SELECT {', '.join([*renamed, *keep])} FROM d4)")
+        kept = ", ".join(k.replace("d4.", "d5.") for k in keep)
+        self.ctes.append(f"base AS (SELECT {SRC}.*, {kept} FROM {SRC} "
+                         f"LEFT JOIN d5 ON {self._date_join(SRC, 'd5', '__dk')})")
+
+    def _date_join(self, left: str, right: str, renamed: str | None = None) -> str:
+        """Join on the date cells; ``renamed``: the right side names them ``<renamed><i>``."""
+        return " AND ".join(
+            f"{left}.{c} IS NOT DISTINCT FROM {right}.{f'{renamed}{i}' if renamed else c}"
+            for i, c in enumerate(self.date_columns)) or "TRUE"
+
+    def distinct(self, columns: Sequence[str], select: str, where: str | None = None) -> str:
+        """``SELECT DISTINCT select`` over the combinations of ``columns`` in ``g``, with the
+        version and collection flags of their date when ``select`` needs them (rows of one
+        version that read no windowed column do not: their date changes nothing)."""
+        if not self.needs_dates(select):
+            source = f"{self.grouping(columns)} gg"
+            select = select.replace("__v", f"{lit(self.row_version)} AS __v", 1) \
+                if select.startswith("__v") else select
+        else:
+            source = (f"{self.grouping([*columns, *self.date_columns])} gg "
+                      f"LEFT JOIN d5 ON {self._date_join('gg', 'd5', '__dk')}")
+        return f"SELECT DISTINCT {select} FROM {source}" + (f" WHERE {where}" if where else "")
+
+    def needs_dates(self, select: str) -> bool:
+        return self.dated and (self.row_version is None or "__w" in select)
 
     def _holds(self, cw: Crosswalk, index: int) -> str:
         tests = [f"__s{index} IS NOT NULL", f"__s{index} >= DATE {lit(cw.valid_from.isoformat())}"]
@@ -402,12 +565,84 @@ class Compiler:
                                                    variable.transform.constant))
                 elif semantics.is_flags(variable):
                     self._flags(crosswalk, variable, var_id, n)
+                elif variable.slot in self.inline_slots:
+                    self._inline(crosswalk, variable, slot, n)
                 else:
                     self._lookup(crosswalk, variable, slot, var_id, n)
             for code in crosswalk.missing_codes or []:
                 row = (crosswalk.version, semantics.fold(code))
                 if row not in self.tables.missing.rows:
                     self.tables.missing.rows.append(row)
+
+    @staticmethod
+    def _keeps_cell(variable: Variable, slot: SlotInfo) -> bool:
+        """Whether a variable keeps its one cell as the value (no codes, no transform)."""
+        return (variable.values is None and variable.transform is None and not variable.split
+                and not slot.enum and len(variable.column or []) == 1)
+
+    @staticmethod
+    def _can_reject(slot: SlotInfo) -> bool:
+        return slot.range in ("integer", "boolean") or bool(slot.pattern)
+
+    def plan_inline(self) -> None:
+        """Slots whose variables all keep a cell as it is (identifiers, numbers, free text) are
+        computed per row: grouping such cells would hold every distinct one, as many as rows,
+        in memory. When the slot's type can reject a cell, the first scan groups only the
+        rejected cells (``__p<n>``), so that problems are still found from ``g``."""
+        entries: dict[str, list[tuple[Crosswalk, Variable, SlotInfo]]] = {}
+        for crosswalk in self.versions:
+            for variable in crosswalk.variables:
+                slot = self.vocab.slots.get(variable.slot)
+                if slot is not None:
+                    entries.setdefault(variable.slot, []).append((crosswalk, variable, slot))
+        for name, found in entries.items():
+            kept = [(cw, v, slot) for cw, v, slot in found if not semantics.is_constant(v)]
+            if kept and all(self._keeps_cell(v, slot) for _, v, slot in kept):
+                self.inline_slots.add(name)
+                for _, variable, slot in kept:
+                    cell = self.cell((variable.column or [""])[0])
+                    if _is_column(cell) and self._can_reject(slot) \
+                            and cell not in self.rejected_cells:
+                        item = strip_sql(cell)
+                        flag = f"__p{len(self.computed)}"
+                        self.computed[flag] = (f"CASE WHEN {item} <> '' AND "
+                                               f"{self._passthrough_sql(slot, item)} IS NULL "
+                                               f"THEN {cell} END")
+                        self.rejected_cells[cell] = flag
+        self.grouped.extend(self.computed)
+
+    def _inline(self, crosswalk: Crosswalk, variable: Variable, slot: SlotInfo, n: int) -> None:
+        """A variable of an inline slot: its value list, per row, over ``base``."""
+        column = (variable.column or [""])[0]
+        cell = self.cell(column)
+        version = lit(crosswalk.version)
+        self.readers.setdefault((crosswalk.version, semantics.fold(column)), []).append(
+            _Reader(-1, 0, "TRUE", column))
+        if not _is_column(cell):
+            self.compiled.append(_Variable(variable.slot, crosswalk.version, None, None,
+                                           inline="CAST(NULL AS VARCHAR[])", scalar="NULL"))
+            return
+        item = strip_sql(f"base.{cell}")
+        value = self._passthrough_sql(slot, item)
+        missing = ""
+        if crosswalk.missing_codes:
+            self.row_joins.append(f" LEFT JOIN t_missing mi{n} ON mi{n}.v = {version} "
+                                  f"AND mi{n}.f = {fold_sql(f'base.{cell}')}")
+            missing = f" AND mi{n}.f IS NULL"
+        kept = f"base.__v = {version}{missing} AND {item} <> ''"
+        self.compiled.append(_Variable(
+            variable.slot, crosswalk.version, None, None,
+            inline=f"CASE WHEN {kept} AND {value} IS NOT NULL THEN [{value}] END",
+            scalar=f"CASE WHEN {kept} THEN {value} END"))
+        flag = self.rejected_cells.get(cell)
+        if flag is None:
+            return
+        part = (f"SELECT gg.__v, gg.{flag} AS cell, {strip_sql(f'gg.{flag}')} AS code "
+                f"FROM ({self.distinct([flag], f'__v, {flag}')}) gg LEFT JOIN t_missing m "
+                f"ON m.v = gg.__v AND m.f = {fold_sql(f'gg.{flag}')} "
+                f"WHERE gg.{flag} IS NOT NULL AND m.f IS NULL AND gg.__v = {version}")
+        self._problem("rejected", self.column_id(column), part, ["__v", "cell"],
+                      f"base.__v = {{p}}.__v AND base.{cell} IS NOT DISTINCT FROM {{p}}.cell")
 
     def _target_values(self, slot: SlotInfo, values: Sequence[str]) -> list[str]:
         if slot.multivalued and slot.enum:
@@ -470,8 +705,9 @@ class Compiler:
             key.add(f"y{i}", self.cell(read.get(folded, folded)))
         for i, column in enumerate(variable.column or []):
             key.add(f"w{i}", self.collected(crosswalk.version, column))
-        self.ctes.append(f"k{n} AS (SELECT DISTINCT {key.select()} FROM base "
-                         f"WHERE __v = {lit(crosswalk.version)})")
+        columns = [e for e in key.exprs[1:] if _is_column(e) and not e.startswith("__w")]
+        where = f"__v = {lit(crosswalk.version)}" if len(self.versions) > 1 else None
+        self.ctes.append(f"k{n} AS ({self.distinct(columns, key.select(), where)})")
         return key
 
     def _case_choice(self, n: int, source: str, conditions: int, var_id: str) -> str:
@@ -620,63 +856,168 @@ class Compiler:
     # -- 3. problems ------------------------------------------------------------------------------
     def _problems(self, n: int, key: _Key, kind: str, col_id: int, where: str,
                   code: str) -> None:
-        """Rows with a problem item of variable ``n``: the items joined back on the key."""
+        """Problem items of variable ``n``: distinct keys and codes (small)."""
         keys = ", ".join(f"j{n}.{name}" for name in key.names)
-        self.problem_parts.append(
-            f"SELECT base.{ROW} AS __row, {lit(kind)} AS kind, {col_id} AS col, p.code AS code "
-            f"FROM base JOIN (SELECT DISTINCT {keys}, {code} AS code FROM j{n} WHERE {where}) p "
-            f"ON {key.on('p')}")
+        part = f"SELECT DISTINCT {keys}, {code} AS code FROM j{n} WHERE {where}"
+        self._problem(kind, col_id, part, list(key.names), key.on("{p}"))
+
+    def _problem(self, kind: str, col_id: int, part: str, keys: list[str], on: str) -> None:
+        self.parts.append(_ProblemPart(kind, col_id, part, keys, on))
 
     def compile_unmapped(self) -> None:
         """Codes of a column that no variable reading it maps (a code one reader leaves to
         another, like a venue read for sectors and for forms, is not unmapped)."""
         for (version, _), readers in self.readers.items():
             cell = self.cell(readers[0].column)
-            if not _is_column(cell):
-                continue  # the input lacks the column: reported as a missing column
+            if not _is_column(cell) or any(r.n < 0 for r in readers):
+                continue  # a missing column is reported as such; an inline reader maps all
             parts = " UNION ALL ".join(
-                f"SELECT j{r.n}.x{r.position} AS cell, j{r.n}.item AS code, {r.mapped} AS mapped "
-                f"FROM j{r.n} WHERE j{r.n}.col = {r.position}" for r in readers)
-            col_id = self.column_id(readers[0].column)
-            self.problem_parts.append(
-                f"SELECT base.{ROW} AS __row, 'unmapped' AS kind, {col_id} AS col, "
-                f"p.code AS code FROM base JOIN (SELECT cell, code FROM ({parts}) q "
-                f"GROUP BY cell, code HAVING NOT BOOL_OR(mapped)) p "
-                f"ON base.__v = {lit(version)} AND base.{cell} IS NOT DISTINCT FROM p.cell")
+                f"SELECT j{r.n}.__v, j{r.n}.x{r.position} AS cell, j{r.n}.item AS code, "
+                f"{r.mapped} AS mapped FROM j{r.n} WHERE j{r.n}.col = {r.position}"
+                for r in readers)
+            part = (f"SELECT __v, cell, code FROM ({parts}) q WHERE __v = {lit(version)} "
+                    f"GROUP BY __v, cell, code HAVING NOT BOOL_OR(mapped)")
+            self._problem("unmapped", self.column_id(readers[0].column), part, ["__v", "cell"],
+                          f"base.__v = {{p}}.__v AND base.{cell} IS NOT DISTINCT FROM {{p}}.cell")
 
     def version_problems(self) -> None:
-        self.problem_parts.append(
-            f"SELECT {ROW} AS __row, 'version' AS kind, -1 AS col, __vp AS code FROM base "
-            f"WHERE __v IS NULL")
+        if self.fixed is not None:
+            return
+        keys = self.date_columns or ["__one"]
+        part = f"SELECT DISTINCT {', '.join(self.date_columns) or '1 AS __one'}, __vp AS code " \
+               f"FROM d4 WHERE __v IS NULL"
+        self._problem("version", -1, part, keys, self._date_join("base", "{p}"))
 
     # -- 4. records -------------------------------------------------------------------------------
     def records_sql(self) -> tuple[str, list[OutputColumn]]:
-        header = {name: key for name, key in semantics.HEADER_SLOTS.items()}
+        """The record query: the variables of a slot are combined once per distinct
+        combination of their keys, in a table ``r<n>`` shared by the slots whose variables
+        read the same cells, and each ``r<n>`` is joined back to the rows once."""
+        header = dict(semantics.HEADER_SLOTS)
         selects = [f"base.{ROW} AS {ROW}"]
         outputs: list[OutputColumn] = []
-        joins: list[str] = []
         by_slot: dict[str, list[_Variable]] = {}
         for variable in self.compiled:
             by_slot.setdefault(variable.slot, []).append(variable)
-            if variable.cte is not None and variable.key is not None:
-                joins.append(f" LEFT JOIN {variable.cte} ON {variable.key.on(variable.cte)}")
-        for name, slot in self.vocab.slots.items():
+        groups: dict[tuple[str, ...], list[tuple[int, SlotInfo, list[_Variable]]]] = {}
+        for index, (name, slot) in enumerate(self.vocab.slots.items()):
+            variables = by_slot.get(name, [])
+            if any(v.cte is not None for v in variables):
+                groups.setdefault(self._key_columns(variables), []).append(
+                    (index, slot, variables))
+        where: dict[int, str] = {}
+        joins = []
+        for n, (columns, members) in enumerate(groups.items()):
+            joins.append(self._result_table(n, columns, members))
+            where.update({index: f"r{n}.v{index}" for index, _, _ in members})
+        for index, (name, slot) in enumerate(self.vocab.slots.items()):
             sql_type = self._sql_type(slot)
-            expr = self._slot_sql(slot, by_slot.get(name, []))
+            variables = by_slot.get(name, [])
+            expr = "NULL"
+            if index in where:
+                expr = where[index]  # already of the slot's type
+            elif variables:  # constants and row-level variables
+                expr = self._slot_sql(slot, variables, "base.__v")
             if name in header:
                 literal = self._per_version(lambda cw, key=header[name]: getattr(cw, key, None))
                 expr = f"COALESCE({expr}, {literal})" if expr != "NULL" else literal
             elif name == "source_file":
-                expr = lit(self.source_file)
+                expr = "t_file.source_file"
             elif name == "source_row":
                 expr = f"base.{ROW}"
-            if expr == "NULL":
-                continue
             selects.append(f"CAST({expr} AS {sql_type}) AS {name}")
             outputs.append(OutputColumn(name, sql_type))
-        sql = (f"SELECT {', '.join(selects)} FROM base{''.join(joins)} "
-               f"WHERE base.__v IS NOT NULL")
+        sql = (f"SELECT {', '.join(selects)} FROM base CROSS JOIN t_file{''.join(joins)}"
+               f"{''.join(self.row_joins)}{EXCLUDE} WHERE base.__v IS NOT NULL")
         return sql, outputs
+
+    @staticmethod
+    def _key_columns(variables: Sequence[_Variable]) -> tuple[str, ...]:
+        """The ``base`` columns (cells, collection flags) the variables' results depend on."""
+        found: list[str] = []
+        for variable in variables:
+            for expr in (variable.key.exprs[1:] if variable.key else []):
+                if _is_column(expr) and expr not in found:
+                    found.append(expr)
+        return tuple(sorted(found))
+
+    def _result_table(self, n: int, columns: Sequence[str],
+                      members: Sequence[tuple[int, SlotInfo, Sequence[_Variable]]]) -> str:
+        """Tables s<n> (the distinct combinations of ``columns``) and r<n> (the value of each
+        member slot for each); returns the join of r<n> to ``base``."""
+        z = {expr: f"z{j}" for j, expr in enumerate(columns)}
+        select = ", ".join(["__v", *[f"{e} AS {z[e]}" for e in columns]])
+        inputs = [e for e in columns if not e.startswith("__w")]
+        self.ctes.append(f"s{n} AS ({self.distinct(inputs, select)})")
+        joins, values = [], []
+        for index, slot, variables in members:
+            for variable in variables:
+                if variable.cte is None or variable.key is None:
+                    continue
+                tests = [f"{variable.cte}.__v = s{n}.__v"]
+                for key_name, expr in zip(variable.key.names[1:], variable.key.exprs[1:],
+                                          strict=True):
+                    if _is_column(expr):
+                        tests.append(f"s{n}.{z[expr]} IS NOT DISTINCT FROM "
+                                     f"{variable.cte}.{key_name}")
+                joins.append(f" LEFT JOIN {variable.cte} ON {' AND '.join(tests)}")
+            values.append(f"{self._slot_sql(slot, variables, f's{n}.__v')} AS x{index}")
+        keys = ", ".join([f"s{n}.__v", *[f"s{n}.{z[e]}" for e in columns]])
+        self.ctes.append(f"t{n} AS (SELECT {keys}, {', '.join(values)} FROM s{n}"
+                         f"{''.join(joins)})")
+        typed = ", ".join(f"TRY_CAST(x{index} AS {self._sql_type(slot)}) AS v{index}"
+                          for index, slot, _ in members)
+        self.ctes.append(f"r{n} AS (SELECT t{n}.*, {typed} FROM t{n})")
+        # rows of one version need no version test: a row without one matches nothing
+        tests = [] if self.row_version is not None else [f"base.__v = r{n}.__v"]
+        tests += [f"base.{e} IS NOT DISTINCT FROM r{n}.{z[e]}" for e in columns]
+        for index, slot, _ in members:
+            self._value_check(n, index, slot, columns, z)
+        return f" LEFT JOIN r{n} ON {' AND '.join(tests) or 'TRUE'}"
+
+    def _value_check(self, n: int, index: int, slot: SlotInfo, columns: Sequence[str],
+                     z: Mapping[str, str]) -> None:
+        """The distinct values slot ``index`` takes (checked against the vocabulary's JSON
+        Schema by the engine, which lists the bad ones in ``t_invalid``), and the problem part
+        that finds the rows holding a bad one."""
+        if slot.multivalued:
+            values = f"SELECT DISTINCT u.x AS value FROM r{n}, UNNEST(r{n}.x{index}) AS u(x)"
+            held = (f"SELECT r{n}.*, u.x AS code FROM r{n}, UNNEST(r{n}.x{index}) AS u(x)")
+        else:
+            values = f"SELECT DISTINCT x{index} AS value FROM r{n} WHERE x{index} IS NOT NULL"
+            held = f"SELECT r{n}.*, x{index} AS code FROM r{n}"
+        self.value_checks.append((slot.name, values))
+        keys = ["__v", *[z[e] for e in columns]]
+        part = (f"SELECT DISTINCT {', '.join(keys)}, code FROM ({held}) h WHERE code IN "
+                f"(SELECT value FROM t_invalid WHERE slot = {lit(slot.name)})")
+        on = " AND ".join(["base.__v = {p}.__v",
+                           *[f"base.{e} IS NOT DISTINCT FROM {{p}}.{z[e]}" for e in columns]])
+        self._problem("invalid", self.column_id(slot.name), part, keys, on)
+
+    def problem_rows_sql(self) -> tuple[str, list[str], str]:
+        """(problem keys, their tables, problem rows). The first lists the problem items from
+        ``g`` alone (kind, column id, code); the last, run only when there are some, finds the
+        rows concerned in one more scan: per row, its items encoded as ``kind:col:code``."""
+        if not self.parts:
+            empty = "SELECT 'none' AS kind, 0 AS col, 'none' AS code WHERE FALSE"
+            return empty, [], (f"SELECT CAST(0 AS BIGINT) AS {ROW}, "
+                               "CAST([] AS VARCHAR[]) AS items WHERE FALSE")
+        keys = " UNION ALL ".join(
+            f"SELECT {lit(part.kind)} AS kind, {part.col} AS col, q.code AS code "
+            f"FROM ({part.part}) q" for part in self.parts)
+        ctes, joins, items, any_item = [], [], [], []
+        for j, part in enumerate(self.parts):
+            group = ", ".join(part.keys)
+            ctes.append(f"q{j} AS (SELECT {group}, LIST(DISTINCT {lit(part.kind + ':')} || "
+                        f"CAST({part.col} AS VARCHAR) || ':' || COALESCE(code, '')) AS items "
+                        f"FROM ({part.part}) q GROUP BY {group})")
+            joins.append(f" LEFT JOIN q{j} ON {part.on.replace('{p}', f'q{j}')}")
+            items.append(f"COALESCE(q{j}.items, CAST([] AS VARCHAR[]))")
+            any_item.append(f"q{j}.items IS NOT NULL")
+        rows = (f"SELECT base.{ROW} AS {ROW}, "
+                f"LIST_DISTINCT(FLATTEN([{', '.join(items)}])) AS items FROM base"
+                f"{''.join(joins)} WHERE {' OR '.join(any_item)}")
+        return keys, ctes, rows
 
     def _per_version(self, value_of: Any) -> str:
         values = {cw.version: value_of(cw) for cw in self.versions}
@@ -687,19 +1028,30 @@ class Compiler:
                          for v, x in values.items())
         return f"CASE base.__v {cases} END"
 
-    @staticmethod
-    def _sql_type(slot: SlotInfo) -> str:
-        if slot.multivalued:
-            return "VARCHAR[]"
-        return {"integer": "BIGINT", "boolean": "BOOLEAN"}.get(slot.range, "VARCHAR")
+    def _sql_type(self, slot: SlotInfo) -> str:
+        """The slot's SQL type: an ENUM of the vocabulary's values for an enumerated slot
+        (Parquet then stores it dictionary-encoded, and a value outside the vocabulary cannot
+        be written), BIGINT, BOOLEAN or text otherwise; a list of it when multivalued."""
+        if slot.enum:
+            scalar = "ENUM(" + ", ".join(lit(v) for v in self.vocab.slot_values(slot.name)) + ")"
+        else:
+            scalar = {"integer": "BIGINT", "boolean": "BOOLEAN"}.get(slot.range, "VARCHAR")
+        return f"{scalar}[]" if slot.multivalued else scalar
 
-    def _slot_sql(self, slot: SlotInfo, variables: Sequence[_Variable]) -> str:
+    def _slot_sql(self, slot: SlotInfo, variables: Sequence[_Variable], version: str) -> str:
         """:meth:`semantics.SlotState.result` over the variables feeding ``slot``."""
         if not variables:
             return "NULL"
+        if all(v.cte is None and v.inline is None for v in variables):
+            return self._constant_sql(slot, variables, version)
+        if len(variables) == 1 and variables[0].scalar is not None and not slot.multivalued:
+            return variables[0].scalar  # one cell kept as it is: no list functions per row
         lists, unknown, none = [], [], []
         for variable in variables:
-            same_version = f"base.__v = {lit(variable.version)}"
+            same_version = f"{version} = {lit(variable.version)}"
+            if variable.inline is not None:
+                lists.append(variable.inline)
+                continue
             if variable.cte is None:
                 value = self._target_values(slot, [variable.constant or ""])[0]
                 lists.append(f"CASE WHEN {same_version} THEN [{lit(value)}] END")
@@ -724,25 +1076,128 @@ class Compiler:
             when.append(f"WHEN {' OR '.join(none)} THEN {empty}")
         return f"CASE {' '.join(when)} END"
 
+    def _constant_sql(self, slot: SlotInfo, variables: Sequence[_Variable], version: str) -> str:
+        """A slot fed by constants only: a literal per version, worked out here, so that no
+        row pays for list functions."""
+        per_version: dict[str, list[str]] = {}
+        for variable in variables:
+            per_version.setdefault(variable.version, []).append(variable.constant or "")
+
+        def literal(values: list[str]) -> str:
+            distinct = list(dict.fromkeys(values))
+            if not slot.multivalued:
+                return lit(distinct[0])
+            order = _enum_order(self.vocab, slot) if slot.enum else {}
+            distinct.sort(key=lambda value: (order.get(value, len(order)), value))
+            return "[" + ", ".join(lit(value) for value in distinct) + "]"
+
+        if self.row_version is not None:
+            values = per_version.get(self.row_version)
+            return literal(values) if values else "NULL"
+        cases = " ".join(f"WHEN {lit(v)} THEN {literal(values)}"
+                         for v, values in per_version.items())
+        return f"CASE {version} {cases} END"
+
     # -- all together ----------------------------------------------------------------------------
+    def keys_sql(self) -> tuple[str, dict[str, str]]:
+        """The first scan: one GROUPING SETS aggregation over ``src`` holding every distinct
+        combination of cells a later step needs, plus the grand total; and, per set
+        placeholder, the test that picks the set's rows of ``g``.
+
+        A set is told by ``gid0, gid1, ...``: per chunk of grouped columns, the bits of
+        ``GROUPING(c)`` of each (set when ``c`` is *not* in the set). Per-column GROUPING is
+        what DuckDB and Spark share, and chunks keep each ``gid`` within a BIGINT however
+        many columns an export has."""
+        self._gid([])  # the grand total
+        used = {c for s in self.sets for c in s}
+        grouped = [c for c in self.grouped if c in used]
+        chunks = [grouped[i:i + GID_BITS] for i in range(0, len(grouped), GID_BITS)] or [[]]
+        gids = [" + ".join(f"GROUPING({c}) * {1 << i}" for i, c in enumerate(chunk)) or "0"
+                for chunk in chunks]
+        tests = {}
+        for index, wanted in enumerate(self.sets):
+            values = [sum(1 << i for i, c in enumerate(chunk) if c not in wanted)
+                      for chunk in chunks]
+            tests[f"__set{index}__"] = " AND ".join(f"gid{k} = {v}"
+                                                   for k, v in enumerate(values))
+        computed = "".join(f", {sql} AS {name}" for name, sql in self.computed.items())
+        source = f"(SELECT {SRC}.*{computed} FROM {SRC}) {SRC}" if computed else SRC
+        rendered = ", ".join("(" + ", ".join(s) + ")" for s in self.sets)
+        columns = "".join(f"{c}, " for c in grouped)
+        gid_columns = ", ".join(f"{g} AS gid{k}" for k, g in enumerate(gids))
+        sql = (f"SELECT {columns}{gid_columns}, COUNT(*) AS __n FROM {source} "
+               f"GROUP BY GROUPING SETS ({rendered})")
+        return sql, tests
+
     def compile(self) -> Plan:
+        self.plan_inline()
         self.compile_base()
         self.compile_variables()
         self.compile_unmapped()
         self.version_problems()
         records, outputs = self.records_sql()
-        with_clause = "WITH " + ", ".join(self.ctes) + " "
-        problems = " UNION ALL ".join(self.problem_parts)
-        try:
-            records_ast = sqlglot.parse_one(with_clause + records + f" ORDER BY base.{ROW}",
-                                            read="duckdb")
-            problems_ast = sqlglot.parse_one(f"{with_clause}SELECT * FROM ({problems}) q",
-                                             read="duckdb")
-        except sqlglot.errors.ParseError as exc:  # a bug in this compiler, never user input
-            raise CompileError(f"compiled SQL does not parse: {exc}") from exc
-        assert isinstance(records_ast, exp.Expression) and isinstance(problems_ast, exp.Expression)
-        return Plan(records_ast, problems_ast, self.tables.all(), outputs, self.problem_columns,
+        problem_keys, problem_ctes, problem_rows = self.problem_rows_sql()
+        _, everything = self._gid([])
+        total = f"SELECT __n AS n FROM g WHERE {everything}"
+        if self.fixed is None:
+            dates = ", ".join([*self.date_columns, "__n"])
+            _, test = self._gid(self.date_columns)
+            counts = (f"SELECT d5.__v AS v, SUM(gg.__n) AS n FROM (SELECT {dates} FROM g "
+                      f"WHERE {test}) gg LEFT JOIN d5 ON {self._date_join('gg', 'd5', '__dk')} "
+                      "GROUP BY d5.__v")
+        else:
+            counts = f"SELECT {lit(self.fixed)} AS v, __n AS n FROM g WHERE {everything}"
+        keys, tests = self.keys_sql()  # last: every grouping set is known now
+
+        definitions = {}
+        for cte in [*self.ctes, *problem_ctes]:
+            name, body = cte.split(" AS ", 1)
+            definitions[name] = body.strip()[1:-1]
+        tables = [n for n in definitions if re.fullmatch(r"d5|r[0-9]+|q[0-9]+", n)]
+
+        def parse(text: str) -> Query:
+            """The statement with the definitions it reads (other than tables) as CTEs."""
+            needed: list[str] = []
+
+            def visit(sql: str) -> None:
+                for name in _references(sql):
+                    if name in definitions and name not in tables and name not in needed:
+                        visit(definitions[name])
+                        needed.append(name)
+
+            visit(text)
+            order = list(definitions)
+            needed.sort(key=order.index)
+            if needed:
+                text = "WITH " + ", ".join(f"{n} AS ({definitions[n]})" for n in needed) \
+                    + " " + text
+            for placeholder, test in tests.items():
+                text = text.replace(placeholder, test)
+            return Query(text)
+
+        def steps(names: Sequence[str]) -> list[Step]:
+            return [Step(name, parse(definitions[name]), "table") for name in names]
+
+        main = [n for n in tables if not n.startswith("q")]
+        return Plan(parse(keys), parse(total), parse(counts), steps(main),
+                    parse(problem_keys), steps([n for n in tables if n.startswith("q")]),
+                    parse(problem_rows),
+                    parse(records.replace(EXCLUDE, "")),
+                    parse(records.replace(EXCLUDE, f" LEFT JOIN {PROBLEM_ROWS} __x ON __x.{ROW} = "
+                                                   f"base.{ROW}").replace(
+                        "WHERE base.__v IS NOT NULL",
+                        f"WHERE base.__v IS NOT NULL AND __x.{ROW} IS NULL")),
+                    [(slot, parse(sql)) for slot, sql in self.value_checks],
+                    self.tables.all(), outputs, self.problem_columns,
                     [cw.version for cw in self.versions])
+
+
+_RELATION = re.compile(r"(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)\b|\b([a-z_][a-z0-9_]*)\.")
+
+
+def _references(sql: str) -> set[str]:
+    """Names a statement reads as relations (``FROM x``, ``JOIN x``, ``x.column``)."""
+    return {a or b for a, b in _RELATION.findall(sql)}
 
 
 def compile_source(versions: Sequence[Crosswalk], vocab: Vocabulary,

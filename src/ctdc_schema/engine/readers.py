@@ -1,9 +1,15 @@
-"""Open an export as a DuckDB table of text columns, losing no row and inventing no character.
+"""Open an export as a DuckDB view of text columns, losing no row and inventing no character.
 
-Every reader produces the same shape, a table ``src`` with columns ``c0, c1, ...`` (all text,
-in the export's column order) and ``__row``, the row number a spreadsheet shows (the header is
-row 1; for JSON Lines and Parquet, which have no header, the record's line or position). The
-export's own column names stay in Python (:class:`Opened`); they never reach SQL text.
+Every reader defines the same shape, a view ``src`` with columns ``c0, c1, ...`` (all text, in
+the export's column order) and ``__row``, the row number a spreadsheet shows (the header is row
+1; for JSON Lines and Parquet, which have no header, the record's line or position). The
+export's own column names stay in Python (:class:`Opened`); they never reach SQL text, and
+neither does the file's path (it travels in a DuckDB variable).
+
+``src`` is a *view*: the file is streamed each time a query reads it, so memory does not grow
+with the file. The engine reads it twice (distinct cells first, then rows), and between the two
+calls :func:`finish`, which learns from the first scan which rows were rejected, renumbers the
+rows around them and reconciles the count with the file.
 
 CSV and TSV are read by DuckDB with an explicit dialect and auto-detection off: the delimiter
 comes from ``--delimiter``, else the crosswalk's ``export`` block, else a sniff of the first
@@ -19,6 +25,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +37,11 @@ FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".jsonl
            ".ndjson": "jsonl", ".parquet": "parquet"}
 #: how much of a delimited file the header read and the sniff look at
 HEAD_BYTES = 1 << 20
+#: bytes read at a time when counting the records of a file
+CHUNK_BYTES = 1 << 24
 SNIFF_DELIMITERS = ",;\t|"
+#: the longest line DuckDB reads (a longer one is a rejected row, not a memory spike)
+MAX_LINE_BYTES = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -37,18 +49,25 @@ class Rejected:
     """A row the reader could not read: where it is and why (never its full text)."""
 
     row: int
-    kind: str  # "fields" | "encoding" | "quote" | "json"
+    kind: str  # "fields" | "encoding" | "quote" | "json" | "size"
     message: str
 
 
 @dataclass
 class Opened:
-    """An export opened as table ``src``."""
+    """An export opened as view ``src``; ``rows`` and ``rejected`` are known after
+    :func:`finish`."""
 
     path: Path
     header: list[str]
-    rows: int  # rows read into src
+    kind: str
+    rows: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    finished: bool = False
+    #: how the CSV was read (codec, delimiter, quote), for the reconciliation
+    dialect: tuple[str, str, str] | None = None
+    #: the file's line breaks, counted in a thread while DuckDB reads it
+    line_count: Future[tuple[int, bytes]] | None = None
 
     @property
     def columns(self) -> dict[str, str]:
@@ -62,55 +81,73 @@ def file_format(path: Path, declared: str | None = None) -> str:
         return FORMATS[suffix]
     if declared:
         return declared
-    raise InputError(f"cannot tell the format of '{path.name}': name it .csv, .tsv, .xlsx, "
-                     ".jsonl or .parquet", path)
+    raise InputError(f"cannot tell the format of '{excerpt(path.name)}': name it .csv, .tsv, "
+                     ".xlsx, .jsonl or .parquet", path)
 
 
-def _check_file(path: Path) -> int:
+def check_file(path: Path) -> int:
+    """The size of ``path``, or the one-line reason it cannot be an export."""
     if not path.exists():
         raise InputError("file not found", path)
     if path.is_dir():
         raise InputError("is a directory, not a file", path)
+    if not path.is_file():
+        raise InputError("is not a regular file", path)
     size = path.stat().st_size
     if size == 0:
         raise InputError("file is empty", path, 1)
     return size
 
 
+def excerpt(text: str, limit: int = 40) -> str:
+    """A short, escaped excerpt of input text for a message."""
+    shown = text.encode("unicode_escape").decode("ascii")
+    return shown if len(shown) <= limit else shown[:limit] + "..."
+
+
+def _one_line(exc: BaseException, limit: int = 160) -> str:
+    return excerpt(" ".join(str(exc).split()), limit)
+
+
+def _set_path(con: Any, path: Path) -> None:
+    """The file's path as a DuckDB variable: views read it without it entering SQL text."""
+    con.execute("SET VARIABLE src_path = ?", [str(path)])
+
+
+def _check_header(path: Path, header: list[str]) -> list[str]:
+    if not header or header == [""]:
+        raise InputError("the first row (the header) is empty", path, 1)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise InputError(f"duplicate column name '{excerpt(name)}' (columns {seen[name]} "
+                             f"and {position})", path, 1)
+        seen[name] = position
+    return header
+
+
+# -- CSV / TSV ------------------------------------------------------------------------------------
 def _encoding(head: bytes, declared: str | None) -> tuple[str, int]:
     """(codec for DuckDB, bytes of byte-order mark): a BOM wins over the declaration."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8", 3
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", 2
-    name = codecs.lookup(declared or "utf-8").name
+    try:
+        name = codecs.lookup(declared or "utf-8").name
+    except LookupError:
+        name = ""
     if name in ("utf-8", "utf-16", "latin-1", "iso8859-1"):
         return {"iso8859-1": "latin-1"}.get(name, name), 0
-    raise InputError(f"encoding '{declared}' is not supported (utf-8, utf-16, latin-1)")
+    raise InputError(f"encoding '{excerpt(declared or '')}' is not supported (utf-8, utf-16, "
+                     "latin-1)")
 
 
-def _header(path: Path, head: bytes, encoding: str, bom: int, delimiter: str) -> list[str]:
-    text = head[bom:].decode("utf-16" if encoding == "utf-16" else encoding, errors="strict") \
-        if encoding != "utf-16" else head.decode("utf-16")
-    try:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except (StopIteration, csv.Error) as exc:
-        raise InputError(f"cannot read the header row: {exc}", path, 1) from None
-    if not header or header == [""]:
-        raise InputError("the first row (the header) is empty", path, 1)
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise InputError(f"duplicate column name '{_excerpt(name)}' (columns {seen[name]} "
-                             f"and {position})", path, 1)
-        seen[name] = position
-    return header
-
-
-def _excerpt(text: str, limit: int = 40) -> str:
-    """A short, escaped excerpt of input text for a message."""
-    shown = text.encode("unicode_escape").decode("ascii")
-    return shown if len(shown) <= limit else shown[:limit] + "..."
+def _decode_head(head: bytes, codec: str, bom: int) -> str:
+    """The first bytes as text, a partial last character or line dropped."""
+    if codec == "utf-16":
+        return head.decode("utf-16", errors="ignore")
+    return head[bom:].decode(codec, errors="ignore")
 
 
 def sniff(head: str) -> str:
@@ -126,44 +163,61 @@ def sniff(head: str) -> str:
     return best
 
 
+def _csv_header(path: Path, head: bytes, codec: str, bom: int, delimiter: str,
+                quote: str) -> list[str]:
+    if codec != "utf-16":
+        first = head[bom:].split(b"\n", 1)[0]
+        try:
+            first.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the header is not valid {codec} (byte 0x{first[exc.start]:02x})",
+                             path, 1) from None
+    text = _decode_head(head, codec, bom)
+    if "\x00" in text.split("\n", 1)[0]:
+        raise InputError("not a text file (NUL bytes in the header): is it binary, or UTF-16 "
+                         "without a byte-order mark?", path, 1)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                                 quotechar=quote))
+    except (StopIteration, csv.Error) as exc:
+        raise InputError(f"cannot read the header row: {exc}", path, 1) from None
+    return _check_header(path, header)
+
+
 def open_csv(con: Any, path: Path, delimiter: str | None, encoding: str | None,
              quote: str = '"') -> Opened:
-    size = _check_file(path)
+    size = check_file(path)
     with path.open("rb") as handle:
         head = handle.read(min(size, HEAD_BYTES))
     codec, bom = _encoding(head, encoding)
-    try:
-        head_text = head[bom:].decode("utf-16" if codec == "utf-16" else codec, errors="ignore") \
-            if codec != "utf-16" else head.decode("utf-16", errors="ignore")
-    except UnicodeDecodeError:
-        head_text = ""
-    chosen = delimiter or sniff(head_text)
-    if len(chosen) != 1:
-        raise InputError(f"the delimiter must be one character, not '{_excerpt(chosen)}'", path)
-    try:
-        header = _header(path, head, codec, bom, chosen)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the header is not valid {codec} (byte 0x{head[exc.start]:02x})",
-                         path, 1) from None
+    chosen = delimiter or sniff(_decode_head(head, codec, bom))
+    if len(chosen) != 1 or chosen in "\r\n" or chosen == quote:
+        raise InputError(f"the delimiter must be one character other than a quote or a line "
+                         f"break, not '{excerpt(chosen)}'", path)
+    header = _csv_header(path, head, codec, bom, chosen, quote)
     columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    _set_path(con, path)
+    con.execute("SET VARIABLE src_csv = ?", [[chosen, quote, codec]])
+    con.execute("SET VARIABLE src_columns = ?", [columns])
     con.execute("DROP TABLE IF EXISTS reject_errors")
     con.execute("DROP TABLE IF EXISTS reject_scans")
-    query = ("CREATE OR REPLACE TEMP TABLE src_raw AS SELECT * FROM read_csv(?, "
-             "auto_detect = false, header = true, delim = ?, quote = ?, escape = ?, "
-             "columns = ?, encoding = ?, store_rejects = true, strict_mode = true, "
-             "null_padding = false, force_not_null = ?, parallel = true)")
-    try:
-        con.execute(query, [str(path), chosen, quote, quote, columns, codec, list(columns)])
-    except Exception as exc:  # DuckDB raises its own types; make it one located line
-        message = " ".join(str(exc).split())
-        raise InputError(f"cannot read the file: {_excerpt(message, 160)}", path) from None
-    rejected = [
-        Rejected(int(line), _reject_kind(kind), _excerpt(" ".join(str(message).split()), 120))
-        for line, kind, message in con.execute(
-            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line").fetchall()]
-    rows = _number_rows(con, rejected)
-    _reconcile(path, head, rows, rejected, codec, chosen, quote)
-    return Opened(path, header, rows, rejected)
+    # every option explicit: DuckDB's detection once read a ragged file as zero rows
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW src_raw AS SELECT * FROM read_csv(getvariable('src_path'), "
+        "auto_detect = false, header = true, delim = getvariable('src_csv')[1], "
+        "quote = getvariable('src_csv')[2], escape = getvariable('src_csv')[2], "
+        "encoding = getvariable('src_csv')[3], columns = getvariable('src_columns'), "
+        "store_rejects = true, strict_mode = true, null_padding = false, "
+        f"force_not_null = {list(columns)!r}, max_line_size = {MAX_LINE_BYTES}, "
+        "parallel = true)")
+    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT *, "
+                "CAST(ROW_NUMBER() OVER () + 1 AS BIGINT) AS __row FROM src_raw")
+    opened = Opened(path, header, "csv", dialect=(codec, chosen, quote))
+    if codec != "utf-16":
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctdc-count")
+        opened.line_count = pool.submit(_line_breaks, path)
+        pool.shutdown(wait=False)  # the thread ends with the count
+    return opened
 
 
 def _reject_kind(error_type: str) -> str:
@@ -172,70 +226,192 @@ def _reject_kind(error_type: str) -> str:
         return "encoding"
     if "QUOTE" in kind:
         return "quote"
+    if "LINE SIZE" in kind:
+        return "size"
     return "fields"
 
 
-def _number_rows(con: Any, rejected: list[Rejected]) -> int:
-    """Table ``src``: the rows read, numbered as a spreadsheet numbers them (header = 1), with
-    the rejected rows' numbers skipped so that every number stays the row's own."""
-    con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT *, "
-                "CAST(ROW_NUMBER() OVER () + 1 AS BIGINT) AS __row FROM src_raw")
-    con.execute("DROP TABLE src_raw")
-    if rejected:
-        skipped = sorted({r.row for r in rejected})
-        con.execute("CREATE OR REPLACE TEMP TABLE __skip AS SELECT UNNEST(?) AS line",
-                    [skipped])
-        # the n-th good row is row n + 1 + (rejected rows before it)
+_REJECT_MESSAGES = {
+    "encoding": "bytes that are not valid {codec}",
+    "quote": "a quoted field that is never closed",
+    "size": f"a line longer than {MAX_LINE_BYTES} bytes",
+}
+
+
+def _finish_csv(con: Any, opened: Opened, rows: int) -> None:
+    assert opened.dialect is not None
+    codec, delimiter, quote = opened.dialect
+    found: dict[int, Rejected] = {}
+    for line, error_type, message in con.execute(
+            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line, column_idx"
+    ).fetchall():
+        kind = _reject_kind(error_type)
+        if int(line) not in found:
+            text = _REJECT_MESSAGES.get(kind, "{message}").format(
+                codec=codec, message=excerpt(" ".join(str(message).split()), 120))
+            found[int(line)] = Rejected(int(line), kind, text)
+    opened.rejected = [found[line] for line in sorted(found)]
+    opened.rows = rows
+    records = count_records(opened.path, codec, delimiter, quote,
+                            expected=rows + len(opened.rejected),
+                            breaks=opened.line_count.result() if opened.line_count else None)
+    if records is not None and records != rows + len(opened.rejected):
+        raise InputError(f"read {rows} rows and rejected {len(opened.rejected)}, but the file "
+                         f"holds {records}: some rows could not be accounted for", opened.path)
+    if opened.rejected:
+        # the n-th row read is row n + 1 + (rejected rows before it): an ASOF join on the
+        # number of rows read before each rejected one
+        con.execute("SET VARIABLE src_skips = ?", [[r.row for r in opened.rejected]])
         con.execute("""
-            CREATE OR REPLACE TEMP TABLE src AS
-            WITH s AS (SELECT line, ROW_NUMBER() OVER (ORDER BY line) AS k FROM __skip)
-            SELECT src.* EXCLUDE (__row), src.__row + COALESCE((
-                SELECT MAX(k) FROM s WHERE s.line - s.k < src.__row), 0) AS __row
-            FROM src""")
-    return int(con.execute("SELECT COUNT(*) FROM src").fetchone()[0])
+            CREATE OR REPLACE TEMP VIEW src AS
+            WITH r AS (SELECT *, ROW_NUMBER() OVER () AS __n FROM src_raw),
+                 s AS (SELECT line - k - 1 AS before, MAX(k) AS k FROM (
+                        SELECT line, ROW_NUMBER() OVER (ORDER BY line) AS k
+                        FROM (SELECT UNNEST(getvariable('src_skips')) AS line))
+                       GROUP BY before)
+            SELECT r.* EXCLUDE (__n), CAST(r.__n + 1 + COALESCE(s.k, 0) AS BIGINT) AS __row
+            FROM r ASOF LEFT JOIN s ON r.__n > s.before ORDER BY r.__n""")
 
 
-def _reconcile(path: Path, head: bytes, rows: int, rejected: list[Rejected], codec: str,
-               delimiter: str, quote: str) -> None:
-    """No row may vanish: rows read plus rows rejected must be the records of the file."""
-    records = _count_records(path, codec, delimiter, quote)
-    if records is not None and rows + len({r.row for r in rejected}) != records:
-        raise InputError(f"read {rows} rows and rejected {len(rejected)}, but the file holds "
-                         f"{records}: some rows could not be accounted for", path)
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
 
 
-def _count_records(path: Path, codec: str, delimiter: str, quote: str) -> int | None:
-    """Data records of a delimited file, counted independently of DuckDB: newlines, unless a
-    quoted field holds one (then Python's csv module counts)."""
-    data = path.read_bytes()
+def _line_breaks(path: Path) -> tuple[int, bytes]:
+    """(line breaks, last byte) of a file, read in chunks."""
+    breaks, last = 0, b"\n"
+    for chunk in _chunks(path):
+        breaks += chunk.count(b"\n")
+        last = chunk[-1:]
+    return breaks, last
+
+
+def count_records(path: Path, codec: str, delimiter: str, quote: str,
+                  expected: int | None = None,
+                  breaks: tuple[int, bytes] | None = None) -> int | None:
+    """Data records of a delimited file, counted independently of DuckDB, streaming: line
+    breaks (``breaks``, when already counted), unless that disagrees with ``expected`` (then
+    quote-aware, as quoted fields may hold line breaks). None for UTF-16, which is counted
+    by DuckDB alone."""
     if codec == "utf-16":
-        return None  # counted by characters below only for byte-oriented encodings
-    newline = data.count(b"\n")
-    lines = newline + (0 if data.endswith(b"\n") else 1)
-    if quote.encode() not in data or not _quoted_newline(data, quote.encode()):
+        return None
+    count, last = breaks if breaks is not None else _line_breaks(path)
+    lines = count + (0 if last == b"\n" else 1)
+    if expected is None or lines - 1 == expected:
         return lines - 1
-    text = data.decode(codec, errors="replace")
-    return max(sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                                         quotechar=quote)) - 1, 0)
+    return _count_quoted(path, quote.encode(codec))
 
 
-def _quoted_newline(data: bytes, quote: bytes) -> bool:
-    inside = False
-    for chunk in data.split(quote):
-        if inside and b"\n" in chunk:
-            return True
-        inside = not inside
-    return False
+def _count_quoted(path: Path, quote: bytes) -> int:
+    """Records, with line breaks inside quoted fields not counted (quote state across chunks;
+    an escaped quote is two quotes, which toggles twice)."""
+    inside, records, last = False, 0, b"\n"
+    for chunk in _chunks(path):
+        if not inside and quote not in chunk:
+            records += chunk.count(b"\n")
+        else:
+            for index, piece in enumerate(chunk.split(quote)):
+                if index:
+                    inside = not inside
+                if not inside:
+                    records += piece.count(b"\n")
+        last = chunk[-1:]
+    return records + (0 if last == b"\n" else 1) - 1
 
 
+# -- XLSX, JSON Lines, Parquet --------------------------------------------------------------------
+def open_xlsx(con: Any, path: Path) -> Opened:
+    """The first sheet of a workbook, every cell as the text Excel shows (fastexcel)."""
+    check_file(path)
+    import fastexcel
+    import pyarrow as pa
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+        table = sheet.to_arrow()
+    except Exception as exc:  # not a workbook (a CSV named .xlsx, a broken zip ...)
+        raise InputError(f"not a readable .xlsx workbook: {_one_line(exc, 120)}",
+                         path) from None
+    if table.num_rows == 0:
+        raise InputError("the workbook's first sheet is empty", path, 1)
+    first = table.slice(0, 1).to_pylist()[0]
+    header = _check_header(path, ["" if first[name] is None else str(first[name])
+                                  for name in table.column_names])
+    body = table.slice(1)
+    renamed = pa.table({f"c{i}": body.column(i).cast(pa.string()) for i in range(len(header))})
+    rows = pa.array(range(2, body.num_rows + 2), type=pa.int64())
+    con.register("src_xlsx", renamed.append_column("__row", rows))
+    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_xlsx")
+    return Opened(path, header, "xlsx")
+
+
+def open_jsonl(con: Any, path: Path) -> Opened:
+    """One JSON object per line; a line that is not one is rejected (its line number kept).
+    The columns are the keys of the objects, in order of first appearance."""
+    check_file(path)
+    _set_path(con, path)
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW src_json AS SELECT json, "
+        "CAST(ROW_NUMBER() OVER () AS BIGINT) AS __row FROM read_json_objects("
+        "getvariable('src_path'), format = 'newline_delimited', ignore_errors = true)")
+    try:
+        keys = [str(k) for (k,) in con.execute(
+            "SELECT key FROM (SELECT UNNEST(json_keys(json)) AS key, MIN(__row) AS first "
+            "FROM src_json WHERE json_type(json) = 'OBJECT' GROUP BY key) "
+            "ORDER BY first, key").fetchall()]
+    except Exception as exc:
+        raise InputError(f"cannot read JSON Lines: {_one_line(exc)}", path) from None
+    if not keys:
+        raise InputError("no line is a JSON object with keys", path, 1)
+    paths = ['$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys]
+    con.execute("SET VARIABLE src_keys = ?", [paths])
+    select = ", ".join(f"json_extract_string(json, getvariable('src_keys')[{i + 1}]) AS c{i}"
+                       for i in range(len(keys)))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {select}, __row FROM src_json "
+                "WHERE json_type(json) = 'OBJECT'")
+    return Opened(path, keys, "jsonl")
+
+
+def _finish_jsonl(con: Any, opened: Opened, rows: int) -> None:
+    opened.rows = rows
+    opened.rejected = [Rejected(int(row), "json", "not a JSON object")
+                       for (row,) in con.execute(
+                           "SELECT __row FROM src_json WHERE json IS NULL OR "
+                           "json_type(json) <> 'OBJECT' ORDER BY __row").fetchall()]
+
+
+def open_parquet(con: Any, path: Path) -> Opened:
+    """A Parquet file, every column cast to text; ``__row`` is the record's position."""
+    check_file(path)
+    _set_path(con, path)
+    try:
+        described = con.execute(
+            "DESCRIBE SELECT * FROM read_parquet(getvariable('src_path'))").fetchall()
+        header = _check_header(path, [str(row[0]) for row in described])
+        names = ", ".join(f"c{i}" for i in range(len(header)))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, CAST(ROW_NUMBER() OVER () "
+                    f"AS BIGINT) AS __row FROM (SELECT CAST(COLUMNS(*) AS VARCHAR) "
+                    f"FROM read_parquet(getvariable('src_path'))) AS t({names})")
+    except InputError:
+        raise
+    except Exception as exc:  # not Parquet, or unreadable: one located line
+        raise InputError(f"not a readable Parquet file: {_one_line(exc)}", path) from None
+    return Opened(path, header, "parquet")
+
+
+# -- all formats ----------------------------------------------------------------------------------
 def open_export(con: Any, path: Path, delimiter: str | None = None,
-                encoding: str | None = None, declared_format: str | None = None) -> Opened:
-    """Open ``path`` as table ``src`` (see the module docstring)."""
+                encoding: str | None = None, declared_format: str | None = None,
+                quote: str | None = None) -> Opened:
+    """Define view ``src`` over ``path`` (see the module docstring)."""
     kind = file_format(path, declared_format)
     if kind == "csv":
         if delimiter is None and path.suffix.lower() == ".tsv":
             delimiter = "\t"
-        return open_csv(con, path, delimiter, encoding)
+        return open_csv(con, path, delimiter, encoding, quote or '"')
     if kind == "xlsx":
         return open_xlsx(con, path)
     if kind == "jsonl":
@@ -243,75 +419,21 @@ def open_export(con: Any, path: Path, delimiter: str | None = None,
     return open_parquet(con, path)
 
 
-def open_xlsx(con: Any, path: Path) -> Opened:
-    """The first sheet of a workbook, every cell as the text Excel shows (fastexcel)."""
-    _check_file(path)
-    import fastexcel
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-        table = sheet.to_arrow()
-    except Exception as exc:  # not a workbook (a CSV named .xlsx, a broken zip ...)
-        message = " ".join(str(exc).split())
-        raise InputError(f"not a readable .xlsx workbook: {_excerpt(message, 120)}",
-                         path) from None
-    if table.num_rows == 0:
-        raise InputError("the workbook's first sheet is empty", path, 1)
-    first = table.slice(0, 1).to_pylist()[0]
-    header = ["" if first[name] is None else str(first[name]) for name in table.column_names]
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise InputError(f"duplicate column name '{_excerpt(name)}'", path, 1)
-        seen[name] = position
-    body = table.slice(1)
-    renamed = pa.table({f"c{i}": body.column(i).cast(pa.string()) for i in range(len(header))})
-    rows = pa.array(range(2, body.num_rows + 2), type=pa.int64())
-    con.register("__xlsx", renamed.append_column("__row", rows))
-    con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM __xlsx")
-    con.unregister("__xlsx")
-    return Opened(path, header, body.num_rows)
+def finish(con: Any, opened: Opened, rows: int) -> None:
+    """After the first scan of ``src`` (which read ``rows`` rows): collect the rejected rows,
+    number the rows around them, and check that every row of the file is accounted for."""
+    if opened.finished:
+        return
+    if opened.kind == "csv":
+        _finish_csv(con, opened, rows)
+    elif opened.kind == "jsonl":
+        _finish_jsonl(con, opened, rows)
+    else:
+        opened.rows = rows
+    opened.finished = True
 
 
-def open_jsonl(con: Any, path: Path) -> Opened:
-    """One JSON object per line; a line that is not one is rejected (its line number kept)."""
-    _check_file(path)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE __json AS SELECT json, "
-                    "CAST(ROW_NUMBER() OVER () AS BIGINT) AS __row FROM read_json_objects(?, "
-                    "format = 'newline_delimited', ignore_errors = true)", [str(path)])
-        keys = [str(k) for (k,) in con.execute(
-            "SELECT key FROM (SELECT UNNEST(json_keys(json)) AS key, MIN(__row) AS first "
-            "FROM __json WHERE json IS NOT NULL GROUP BY key) ORDER BY first, key").fetchall()]
-    except Exception as exc:
-        message = " ".join(str(exc).split())
-        raise InputError(f"cannot read JSON Lines: {_excerpt(message, 160)}", path) from None
-    bad = [Rejected(int(row), "json", "not a JSON object")
-           for (row,) in con.execute("SELECT __row FROM __json WHERE json IS NULL "
-                                     "ORDER BY __row").fetchall()]
-    select = ", ".join(f"json_extract_string(json, ?) AS c{i}" for i in range(len(keys)))
-    paths = ['$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT {select}{', ' if keys else ''}"
-                f"__row FROM __json WHERE json IS NOT NULL", paths)
-    rows = int(con.execute("SELECT COUNT(*) FROM src").fetchone()[0])
-    return Opened(path, keys, rows, bad)
-
-
-def open_parquet(con: Any, path: Path) -> Opened:
-    """A Parquet file, every column cast to text; ``__row`` is the record's position."""
-    _check_file(path)
-    try:
-        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-        header = [str(row[0]) for row in described]
-        names = ", ".join(f"c{i}" for i in range(len(header)))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT *, CAST(ROW_NUMBER() OVER () "
-                    f"AS BIGINT) AS __row FROM (SELECT CAST(COLUMNS(*) AS VARCHAR) "
-                    f"FROM read_parquet(?)) AS t({names})", [str(path)])
-    except Exception as exc:  # not Parquet, or unreadable: one located line
-        message = " ".join(str(exc).split())
-        raise InputError(f"not a readable Parquet file: {_excerpt(message, 160)}",
-                         path) from None
-    rows = int(con.execute("SELECT COUNT(*) FROM src").fetchone()[0])
-    return Opened(path, header, rows)
+def read_all(con: Any, opened: Opened) -> None:
+    """:func:`finish` for callers that do not scan ``src`` themselves."""
+    (rows,) = con.execute("SELECT COUNT(*) FROM src").fetchone()
+    finish(con, opened, int(rows))
