@@ -18,7 +18,7 @@ def test_version_names_package_and_vocabulary() -> None:
     result = ctdc("--version")
     assert result.returncode == 0
     assert f"ctdc-schema {__version__}" in result.stdout
-    assert "vocabulary 1.1.0" in result.stdout
+    assert "vocabulary 1.2.0" in result.stdout
 
 
 def test_unknown_option_is_a_usage_error() -> None:

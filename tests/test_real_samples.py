@@ -207,7 +207,7 @@ def test_records_are_valid_against_the_generated_json_schema(
         which: str, result_2020: MappingResult, result_2017: MappingResult) -> None:
     schema = json.loads((ROOT / "generated/jsonschema/ctdc.schema.json").read_text())
     found: list[dict[str, Any]] = (result_2020 if which == "2020" else result_2017).records
-    dataset = {"vocabulary_version": "1.1.0", "records": found}
+    dataset = {"vocabulary_version": "1.2.0", "records": found}
     assert [e.message for e in Draft201909Validator(schema).iter_errors(dataset)] == []
 
 

@@ -30,7 +30,7 @@ def test_json_shape(report: Report) -> None:
     assert data["summary"] == {"errors": 3, "warnings": 2, "infos": 0, "files": 3}
     first = data["findings"][0]
     assert set(first) == {"code", "name", "severity", "message", "file", "line", "column",
-                          "path", "url", "related"}
+                          "field", "path", "url", "related"}
     assert (first["code"], first["line"], first["column"]) == ("CW202", 15, 7)
     assert first["path"] == 'variables[0].values["F"]'
     assert first["file"].endswith("tests/data/rules/CW202/ngo/1.0.0.yaml")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
@@ -17,18 +18,26 @@ from ctdc_schema.errors import InputError
 EXAMPLES = ROOT / "examples"
 
 
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def test_the_example_manifest_harmonises_every_delivery(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out" / "records.jsonl"
+    out = tmp_path / "records.jsonl"
     assert run(["transform", "--manifest", str(EXAMPLES / "manifest.yaml"), "-o", str(out)]) == 0
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 300 + 400 + 500 + 250
-    versions = {(r["source_id"], r["crosswalk_version"]) for r in map(json.loads, lines)}
+    records = jsonl(out)
+    assert len(records) == 300 + 400 + 500 + 250
+    versions = {(r["source_id"], r["crosswalk_version"]) for r in records}
     assert versions == {("polaris", "2.0.0"), ("polaris", "2.1.0"), ("iom", "2.0.0"),
                         ("ctdc-synthetic", "1.0.0")}
+    # delivery order, then file order; provenance leads back to the row
+    assert [r["source_row"] for r in records[:3]] == [2, 3, 4]
+    assert records[0]["source_file"].endswith("hotline_export_2016.csv")
     err = capsys.readouterr().err
-    assert "examples/polaris/hotline_export_2016.csv: 300 rows, 300 records " \
-           "[polaris@2.0.0 (300)], 0 problems" in err
+    assert "examples/polaris/hotline_export_2016.csv: 300 rows [polaris@2.0.0 (300)], " \
+           "300 records written" in err
+    assert "wrote 1450 records to" in err
 
 
 def test_one_export_with_its_delivery_date(tmp_path: Path) -> None:
@@ -36,14 +45,23 @@ def test_one_export_with_its_delivery_date(tmp_path: Path) -> None:
     export = str(EXAMPLES / "polaris" / "hotline_export_2019.csv")
     assert run(["transform", export, "--source", "polaris", "--delivered", "2020-01-31",
                 "-o", str(out)]) == 0
-    assert {json.loads(line)["crosswalk_version"] for line in out.read_text().splitlines()} \
-        == {"2.1.0"}
+    assert {r["crosswalk_version"] for r in jsonl(out)} == {"2.1.0"}
+
+
+def test_repeated_inputs_each_with_its_source(tmp_path: Path) -> None:
+    out = tmp_path / "both.jsonl"
+    assert run(["transform", "-i", str(EXAMPLES / "iom" / "case_export.csv"), "-s", "iom",
+                "-i", str(EXAMPLES / "ctdc-synthetic" / "synthetic_2024_sample.csv"),
+                "-s", "ctdc-synthetic", "-o", str(out)]) == 0
+    assert [r["source_id"] for r in jsonl(out)] == ["iom"] * 500 + ["ctdc-synthetic"] * 250
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--source", "polaris"], "give --delivered YYYY-MM-DD"),
     (["--source", "polaris", "--delivered", "31/01/2020"], "--delivered must be a date"),
     (["--source", "nobody"], "no crosswalk for source 'nobody'"),
+    (["--source", "polaris", "--source", "iom", "--delivered", "2020-01-31"],
+     "1 exports and 2 --source"),
     ([], "give an export and --source ID, or --manifest FILE"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(
@@ -65,10 +83,16 @@ def test_unmapped_codes_write_nothing_unless_allowed(
     out = tmp_path / "out.jsonl"
     assert run(["transform", str(export), "-s", "iom", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "code 'Female' of column 'gender' is not mapped" in err
+    assert "DX201" in err and "code 'Female' is not mapped: 2 rows (rows 3, 4)" in err
     assert "nothing written" in err and not out.exists()
+    assert list(tmp_path.iterdir()) == [export]  # not even a temporary file is left
     assert run(["transform", str(export), "-s", "iom", "-o", str(out), "--allow-errors"]) == 1
-    assert len(out.read_text().splitlines()) == 500
+    assert len(jsonl(out)) == 498
+    assert 3 not in {r["source_row"] for r in jsonl(out)}
+    side = (tmp_path / "out.jsonl.rejected.csv").read_text(encoding="utf-8").splitlines()
+    assert side[0] == "file,row,finding,column,value"
+    assert [line.split(",")[1:] for line in side[1:]] == [
+        ["3", "DX201", "gender", "Female"], ["4", "DX201", "gender", "Female"]]
 
 
 def _manifest(tmp_path: Path, body: str) -> Path:

@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -113,12 +113,81 @@ def _emit(text: str, output: Path | None) -> None:
         atomic.write_text(output, text)
 
 
-def _use_color(choice: str) -> bool:
+def _use_color(choice: str, stream: Any = None) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    return bool((stream or sys.stdout).isatty())
+
+
+FailOnOption = Annotated[
+    str, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse: "
+                                        "error, warning or never."),
+]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option("--source", "-s", metavar="ID",
+                 help="The crosswalk source an export follows, e.g. polaris (once per "
+                      "export, or once for all)."),
+]
+DeliveredOption = Annotated[
+    str | None, typer.Option("--delivered", metavar="YYYY-MM-DD",
+                             help="When the export was delivered: chooses the crosswalk "
+                                  "version of sources that version by delivery date."),
+]
+ManifestOption = Annotated[
+    Path | None, typer.Option("--manifest", "-m", metavar="FILE",
+                              help="A YAML list of deliveries {path, source, delivered}."),
+]
+DelimiterOption = Annotated[
+    str | None, typer.Option("--delimiter", metavar="CHAR",
+                             help="Field delimiter of CSV exports (default: the crosswalk's "
+                                  "export contract, else sniffed)."),
+]
+ExamplesOption = Annotated[
+    int, typer.Option("--max-examples", metavar="N", min=1, max=10_000,
+                      help="First row numbers listed per data finding."),
+]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="duckdb (default), spark (needs the `spark` extra) "
+                                       "or reference (the row-at-a-time oracle)."),
+]
+CrosswalksOption = Annotated[
+    list[Path] | None, typer.Option("--crosswalks", metavar="DIR",
+                                    help="Crosswalks to use (default: the bundled ones)."),
+]
+
+
+def _fail_on(value: str) -> str:
+    from ctdc_schema.errors import UsageError
+
+    if value not in ("error", "warning", "never"):
+        raise UsageError(f"--fail-on must be error, warning or never, not '{value}'")
+    return value
+
+
+def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
+                manifest: Path | None, delimiter: str | None) -> list[Any]:
+    """The deliveries a data command was given: exports with --source, or a manifest."""
+    from ctdc_schema import deliveries
+    from ctdc_schema.errors import UsageError
+
+    if manifest is not None:
+        if exports or sources or delivered is not None:
+            raise UsageError("give either --manifest or exports with --source, not both")
+        found = deliveries.load_manifest(manifest)
+        return [deliveries.Delivery(d.path, d.source, d.delivered, delimiter or d.delimiter)
+                for d in found]
+    if not exports or not sources:
+        raise UsageError("give an export and --source ID, or --manifest FILE")
+    if len(sources) not in (1, len(exports)):
+        raise UsageError(f"{len(exports)} exports and {len(sources)} --source: give one "
+                         "--source for all, or one per export in the same order")
+    when = deliveries.parse_date(delivered) if delivered is not None else None
+    chosen = sources * len(exports) if len(sources) == 1 else sources
+    return [deliveries.Delivery(path, source, when, delimiter)
+            for path, source in zip(exports, chosen, strict=True)]
 
 
 @app.command()
@@ -126,16 +195,21 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Crosswalk files or folders (default: the vocabulary and every "
-                            "bundled crosswalk).", show_default=False),
+                            "bundled crosswalk); with --source or --manifest, export files.",
+                       show_default=False),
     ] = None,
+    source: SourceOption = None,
+    delivered: DeliveredOption = None,
+    manifest: ManifestOption = None,
+    delimiter: DelimiterOption = None,
+    max_examples: ExamplesOption = 5,
+    engine: EngineOption = "duckdb",
+    crosswalks: CrosswalksOption = None,
     schema: SchemaOption = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
     ] = "text",
-    fail_on: Annotated[
-        str, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse: "
-                                            "error, warning or never."),
-    ] = "error",
+    fail_on: FailOnOption = "error",
     color: Annotated[
         str, typer.Option("--color", help="Colour text output: auto, always or never."),
     ] = "auto",
@@ -144,16 +218,27 @@ def validate(
                                   help="Write the report to FILE instead of stdout."),
     ] = None,
 ) -> None:
-    """Check the vocabulary and crosswalks; report findings with stable rule codes."""
-    from ctdc_schema import checker, reporters
-    from ctdc_schema.errors import UsageError
+    """Check the vocabulary and crosswalks, or partner exports against their crosswalk;
+    report findings with stable rule codes."""
+    from ctdc_schema import reporters
 
-    if fail_on not in ("error", "warning", "never"):
-        raise UsageError(f"--fail-on must be error, warning or never, not '{fail_on}'")
     options = reporters.RenderOptions(color=_use_color(color) and output is None,
-                                      fail_on=fail_on)  # type: ignore[arg-type]
+                                      fail_on=_fail_on(fail_on))  # type: ignore[arg-type]
     reporter = reporters.get(output_format, options)
-    report = checker.validate(paths or None, schema)
+    if source or manifest is not None:
+        from ctdc_schema import harmonise
+
+        inputs = _deliveries(paths or [], source or [], delivered, manifest, delimiter)
+        report = harmonise.validate_exports(inputs, schema=schema, crosswalks=crosswalks,
+                                            max_examples=max_examples, engine=engine)
+    else:
+        from ctdc_schema import checker
+        from ctdc_schema.errors import UsageError
+
+        if delivered is not None or delimiter is not None:
+            raise UsageError("--delivered and --delimiter apply to exports: give --source ID "
+                             "or --manifest FILE")
+        report = checker.validate(paths or None, schema)
     _emit(reporter.render(report), output)
     raise typer.Exit(report.exit_code(options.fail_on))
 
@@ -205,74 +290,94 @@ def overlap(
 @app.command()
 def transform(
     export: Annotated[
-        Path | None, typer.Argument(help="The export file (or give --manifest).",
+        Path | None, typer.Argument(help="The export file (or give --input, or --manifest).",
                                     show_default=False),
     ] = None,
-    source: Annotated[
-        str | None, typer.Option("--source", "-s", metavar="ID",
-                                 help="The crosswalk source the export follows, e.g. polaris."),
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option("--input", "-i", metavar="FILE",
+                     help="An export file; repeat with one --source each to combine several."),
     ] = None,
-    delivered: Annotated[
-        str | None, typer.Option("--delivered", metavar="YYYY-MM-DD",
-                                 help="When the export was delivered: chooses the crosswalk "
-                                      "version of sources that version by delivery date."),
-    ] = None,
-    manifest: Annotated[
-        Path | None, typer.Option("--manifest", "-m", metavar="FILE",
-                                  help="A YAML list of deliveries {path, source, delivered}."),
-    ] = None,
+    source: SourceOption = None,
+    delivered: DeliveredOption = None,
+    manifest: ManifestOption = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", metavar="FILE",
-                           help="Where to write the records (JSON Lines)."),
-    ] = Path("harmonised.jsonl"),
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Where to write the records: .parquet (default), .csv "
+                                       "or .jsonl; a folder with --partition-by."),
+    ] = None,
+    output_format: Annotated[
+        str | None, typer.Option("--format", "-f",
+                                 help="parquet, csv or jsonl (default: from the file name)."),
+    ] = None,
+    layout: Annotated[
+        str | None, typer.Option("--layout", metavar="NAME",
+                                 help="Write a release layout instead of vocabulary records: "
+                                      "ctdc-public (the CTDC 2020 CSV)."),
+    ] = None,
+    partition_by: Annotated[
+        str | None, typer.Option("--partition-by", metavar="SLOTS",
+                                 help="Hive-partitioned Parquet by these slots, e.g. "
+                                      "source,year."),
+    ] = None,
     allow_errors: Annotated[
         bool, typer.Option("--allow-errors",
-                           help="Write the records even when some codes do not map."),
+                           help="Write the records of the rows without problems, and list the "
+                                "others in OUTPUT.rejected.csv."),
     ] = False,
-    crosswalks: Annotated[
-        list[Path] | None, typer.Option("--crosswalks", metavar="DIR",
-                                        help="Crosswalks to use (default: the bundled ones)."),
-    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print the compiled SQL plan and exit."),
+    ] = False,
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="SQL dialect of --explain: duckdb or spark."),
+    ] = "duckdb",
+    engine: EngineOption = "duckdb",
+    delimiter: DelimiterOption = None,
+    max_examples: ExamplesOption = 5,
+    fail_on: FailOnOption = "error",
+    crosswalks: CrosswalksOption = None,
     schema: SchemaOption = None,
 ) -> None:
-    """Harmonise exports into vocabulary records with the reference mapper (row by row)."""
-    from ctdc_schema import deliveries, harmonise
+    """Harmonise exports into one dataset of vocabulary records (DuckDB, streaming)."""
+    from ctdc_schema import harmonise, reporters
     from ctdc_schema.errors import UsageError
 
-    if manifest is not None:
-        if export is not None or source is not None or delivered is not None:
-            raise UsageError("give either --manifest or an export with --source, not both")
-        inputs = deliveries.load_manifest(manifest)
-    elif export is not None and source is not None:
-        when = deliveries.parse_date(delivered) if delivered is not None else None
-        inputs = [deliveries.Delivery(export, source, when)]
-    else:
-        raise UsageError("give an export and --source ID, or --manifest FILE")
-    from ctdc_schema.checker import display_path
-
-    run = harmonise.harmonise(inputs, schema, crosswalks or None)
-    for delivery, result in run.results:
-        used = ", ".join(f"{delivery.source}@{version} ({count})"
-                         for version, count in sorted(result.versions.items()))
-        typer.echo(f"{display_path(delivery.path)}: {result.rows} rows, "
-                   f"{len(result.records)} records [{used or 'no version'}], "
-                   f"{len(result.issues)} problems", err=True)
-        if result.unknown_columns:
-            shown = ", ".join(f"'{c}'" for c in result.unknown_columns[:5])
-            more = f" and {len(result.unknown_columns) - 5} more" \
-                if len(result.unknown_columns) > 5 else ""
-            typer.echo(f"  note: columns neither read nor declared ignored: {shown}{more}",
+    chosen_fail_on = _fail_on(fail_on)
+    exports = ([export] if export is not None else []) + list(inputs or [])
+    deliveries = _deliveries(exports, source or [], delivered, manifest, delimiter)
+    if explain:
+        typer.echo(harmonise.explain(deliveries[0], dialect, schema=schema,
+                                     crosswalks=crosswalks), nl=False)
+        return
+    if output is None:
+        raise UsageError("give --output FILE (.parquet, .csv or .jsonl)")
+    partitions = [p.strip() for p in partition_by.split(",") if p.strip()] \
+        if partition_by else []
+    report = harmonise.transform(deliveries, output, output_format=output_format,
+                                 layout=layout, partition_by=partitions,
+                                 allow_errors=allow_errors, engine=engine, schema=schema,
+                                 crosswalks=crosswalks, max_examples=max_examples)
+    options = reporters.RenderOptions(color=_use_color("auto", sys.stderr),
+                                      fail_on=chosen_fail_on)  # type: ignore[arg-type]
+    if report.findings:
+        typer.echo(reporters.get("text", options).render(report), err=True, nl=False)
+    errors = report.exit_code("error")
+    written = not errors or allow_errors
+    for item in report.exports:
+        versions = ", ".join(f"{item['source']}@{v} ({n})"
+                             for v, n in item["versions"].items()) or "no version"
+        typer.echo(f"{item['file']}: {item['rows']} rows [{versions}], "
+                   f"{item['records']} records written", err=True)
+    if written:
+        total = sum(item["records"] for item in report.exports)
+        typer.echo(f"wrote {total} records to {output}", err=True)
+        if errors:
+            typer.echo(f"rows with problems listed in {harmonise.rejected_path(output)}",
                        err=True)
-        for issue in result.issues[:5]:
-            where = f"row {issue.row}" + (f", column '{issue.column}'" if issue.column else "")
-            typer.echo(f"  {where}: {issue.message}", err=True)
-    if run.issues and not allow_errors:
-        typer.echo(f"ctdc: {run.issues} problem(s); nothing written (use --allow-errors to "
-                   "write the records that mapped)", err=True)
-        raise typer.Exit(1)
-    harmonise.write_jsonl(run.records, output)
-    typer.echo(f"wrote {len(run.records)} records to {output}", err=True)
-    raise typer.Exit(1 if run.issues else 0)
+    else:
+        typer.echo("ctdc: errors in the input; nothing written (use --allow-errors to write "
+                   "the rows without problems)", err=True)
+    raise typer.Exit(report.exit_code(options.fail_on))
 
 
 export_app = typer.Typer(help="Export the specification in other formats.", no_args_is_help=True)

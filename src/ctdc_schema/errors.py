@@ -44,3 +44,11 @@ class InputError(CtdcError):
 
 class UsageError(CtdcError):
     """The command was called with arguments that cannot work."""
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """A short, escaped excerpt of input text for a message: control characters, quotes of
+    other scripts and terminal escapes are shown as escapes, and never more than ``limit``
+    characters of a cell of unknown size."""
+    shown = text.encode("unicode_escape").decode("ascii")
+    return shown if len(shown) <= limit else shown[:limit] + "..."

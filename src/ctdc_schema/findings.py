@@ -59,6 +59,14 @@ class Finding:
     column: int | None = None
     path: str = ""
     related: tuple[Related, ...] = ()
+    #: in a data file, the name of the column (``line`` is then the row number a spreadsheet
+    #: shows, the header being row 1)
+    field: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``line:column`` in a specification file, ``row:column-name`` in a data file."""
+        return f"{self.line or 0}:{self.field if self.field is not None else self.column or 0}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +77,7 @@ class Finding:
             "file": self.file,
             "line": self.line,
             "column": self.column,
+            "field": self.field,
             "path": self.path,
             "url": RULE_DOCS_URL.format(code=self.code),
             "related": [
@@ -78,8 +87,8 @@ class Finding:
         }
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.file, self.line or 0, self.column or 0, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line or 0, self.column or 0, self.field or "", self.code)
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,10 @@ class Rule:
     def at(
         self, message: str, file: str, line: int | None = None, column: int | None = None,
         path: str = "", related: Iterable[Related] = (), severity: Severity | None = None,
+        field: str | None = None,
     ) -> Finding:
         return Finding(self.code, self.name, severity or self.severity, message, file, line,
-                       column, path, tuple(related))
+                       column, path, tuple(related), field)
 
 
 RULES: dict[str, Rule] = {}
@@ -121,6 +131,8 @@ class Report:
 
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: per data file checked or transformed: plain figures (rows, records per version ...)
+    exports: list[dict[str, Any]] = field(default_factory=list)
 
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
@@ -149,12 +161,15 @@ class Report:
         return 1 if any(f.severity.rank >= threshold for f in self.findings) else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "version": 1,
             "summary": self.summary(),
             "files": sorted(self.files),
             "findings": [f.to_dict() for f in self.sorted_findings()],
         }
+        if self.exports:
+            document["exports"] = self.exports
+        return document
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"

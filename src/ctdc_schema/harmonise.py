@@ -1,67 +1,398 @@
-"""Harmonise deliveries into vocabulary records (the library behind ``ctdc transform``).
+"""Validate and harmonise partner exports: the library behind ``ctdc validate EXPORT`` and
+``ctdc transform``. Both return a :class:`~ctdc_schema.findings.Report` and never print.
 
-Each delivery is read with the crosswalk versions of its source: the version is chosen per
-record by its registration date, or once per delivery by the delivery's date, as the source's
-``window_axis`` says. This module runs the row-at-a-time reference mapper
-(:mod:`ctdc_schema.crosswalk.mapper`); it returns data and never prints.
+Each delivery (an export file of one source, see :mod:`ctdc_schema.deliveries`) is read with the
+crosswalk versions of its source, the version chosen per record by its registration date or
+once per delivery by the delivery's date, as the source's ``window_axis`` says. Engines:
+
+* ``duckdb`` (default): the compiled plan (:mod:`ctdc_schema.engine`) on embedded DuckDB,
+  streaming from file to file;
+* ``spark``: the same plan rendered for Apache Spark (optional extra ``spark``), for data that
+  outgrow one machine;
+* ``reference``: the row-at-a-time reference mapper, the oracle the others are tested against
+  (slow; JSON Lines output only).
+
+What did not fit is reported as DX findings (:mod:`ctdc_schema.rules.data`). ``transform``
+writes nothing when an export has errors, unless ``allow_errors``: then the rows with a problem
+are left out of the records and listed, with their finding codes, in a side file
+``<output>.rejected.csv``.
 """
 
 from __future__ import annotations
 
-import json
+import csv
+import io
+import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ctdc_schema import atomic, vocabulary
-from ctdc_schema.crosswalk import loader
-from ctdc_schema.crosswalk.mapper import MappingResult, Record, ReferenceMapper, map_file
+from ctdc_schema.checker import display_path
 from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.deliveries import Delivery
-from ctdc_schema.errors import UsageError
+from ctdc_schema.errors import UsageError, excerpt
+from ctdc_schema.findings import Finding, Report, Severity
+from ctdc_schema.rules import data
+
+ENGINES = ("duckdb", "spark", "reference")
+#: how many first rows a data finding lists
+DEFAULT_EXAMPLES = 5
 
 
-@dataclass
-class Harmonised:
-    """The records of every delivery of one run, and what did not map, per delivery."""
+def crosswalks_by_source(paths: Sequence[Path] | None = None,
+                         wanted: set[str] | None = None) -> dict[str, list[Crosswalk]]:
+    """Crosswalk versions (bundled, or under ``paths``) per source folder; only the sources in
+    ``wanted`` are read when it is given."""
+    from ctdc_schema import resources
+    from ctdc_schema.crosswalk import loader, registry
+    from ctdc_schema.errors import InputError
 
-    results: list[tuple[Delivery, MappingResult]] = field(default_factory=list)
-
-    @property
-    def records(self) -> list[Record]:
-        return [record for _, result in self.results for record in result.records]
-
-    @property
-    def issues(self) -> int:
-        return sum(len(result.issues) for _, result in self.results)
-
-
-def crosswalks_by_source(paths: Sequence[Path] | None = None) -> dict[str, list[Crosswalk]]:
-    """Every crosswalk version (bundled, or under ``paths``), grouped by source."""
+    roots = list(paths) if paths else [resources.data_dir("crosswalks")]
+    files = [p for p in registry.expand(roots) if wanted is None or p.parent.name in wanted]
     grouped: dict[str, list[Crosswalk]] = defaultdict(list)
-    for loaded in loader.load_valid(paths):
-        grouped[loaded.source_folder].append(loaded.model)
+    for path in files:
+        crosswalk, findings = loader.load(path)
+        if crosswalk is None:
+            first = findings[0]
+            raise InputError(f"{first.code} {first.message} (run `ctdc validate` for all)",
+                             first.file, first.line, first.column)
+        grouped[crosswalk.source_folder].append(crosswalk.model)
     return dict(grouped)
 
 
-def harmonise(deliveries: Sequence[Delivery], schema: Path | str | None = None,
-              crosswalks: Sequence[Path] | None = None) -> Harmonised:
-    """Map every delivery with its source's crosswalks."""
+def _versions(deliveries: Sequence[Delivery],
+              crosswalks: Sequence[Path] | None) -> dict[str, list[Crosswalk]]:
+    wanted = {d.source for d in deliveries}
+    found = crosswalks_by_source(crosswalks, wanted)
+    for source in sorted(wanted - set(found)):
+        known = ", ".join(sorted(crosswalks_by_source(crosswalks))) or "none"
+        raise UsageError(f"no crosswalk for source '{source}' (known: {known})")
+    return found
+
+
+@dataclass
+class Mapped:
+    """One delivery read by an engine: its figures and findings (plain data)."""
+
+    delivery: Delivery
+    shown: str  # the path as the user sees it
+    rows: int
+    versions: dict[str | None, int]
+    findings: list[Finding] = field(default_factory=list)
+    problem_rows: int = 0
+    records: int = 0
+
+    @property
+    def errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def summary(self) -> dict[str, Any]:
+        return {"file": self.shown, "source": self.delivery.source, "rows": self.rows,
+                "records": self.records,
+                "versions": {str(v): n for v, n in sorted(self.versions.items(),
+                                                          key=lambda i: str(i[0]))
+                             if v is not None},
+                "rows_with_problems": self.problem_rows}
+
+
+class _DuckDBRun:
+    """Deliveries mapped on DuckDB, one private connection each, kept open until written."""
+
+    def __init__(self, schema: Path | str | None, max_examples: int) -> None:
+        self.vocab = vocabulary.load(schema)
+        self.schema = schema
+        self.max_examples = max_examples
+        self.stack = ExitStack()
+        self.spill = Path(self.stack.enter_context(tempfile.TemporaryDirectory(
+            prefix="ctdc-duckdb-")))
+
+    def map(self, delivery: Delivery, versions: Sequence[Crosswalk]) -> tuple[Mapped, Any, Any]:
+        from ctdc_schema.engine import duckdb_engine
+
+        con = duckdb_engine.connect(temp_directory=self.spill)
+        shown = display_path(delivery.path)
+        result = duckdb_engine.map_export(con, versions, self.vocab, delivery.path,
+                                          delivery.delivered, delivery.delimiter, shown,
+                                          self.max_examples, self.schema)
+        opened = result.opened
+        mapped = Mapped(delivery, shown, opened.rows + len(opened.rejected),
+                        result.versions, problem_rows=result.problem_rows,
+                        records=result.records)
+        mapped.findings = list(data.findings(
+            shown, absent=result.absent, unknown=result.unknown,
+            rejected=[(r.row, r.message) for r in opened.rejected], rows=opened.rows,
+            problems=result.problems))
+        return mapped, con, result
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+def _report(runs: Sequence[Mapped]) -> Report:
+    report = Report()
+    for run in runs:
+        report.files.append(run.shown)
+        report.extend(run.findings)
+        report.exports.append(run.summary())
+    return report
+
+
+def validate_exports(deliveries: Sequence[Delivery], *, schema: Path | str | None = None,
+                     crosswalks: Sequence[Path] | None = None,
+                     max_examples: int = DEFAULT_EXAMPLES, engine: str = "duckdb") -> Report:
+    """Check each delivery against its source's crosswalks: DX findings, no output."""
+    _check_engine(engine)
+    by_source = _versions(deliveries, crosswalks)
+    if engine == "reference":
+        return _report([_reference(d, by_source[d.source], schema, max_examples)[0]
+                        for d in deliveries])
+    if engine == "spark":
+        from ctdc_schema.engine import spark_engine
+
+        return _report(spark_engine.validate(deliveries, by_source, schema, max_examples))
+    run = _DuckDBRun(schema, max_examples)
+    try:
+        found = []
+        for delivery in deliveries:
+            mapped, con, _ = run.map(delivery, by_source[delivery.source])
+            con.close()
+            found.append(mapped)
+        return _report(found)
+    finally:
+        run.close()
+
+
+def validate_export(path: Path, source: str, **options: Any) -> Report:
+    """:func:`validate_exports` for one file."""
+    delivered = options.pop("delivered", None)
+    delimiter = options.pop("delimiter", None)
+    return validate_exports([Delivery(path, source, delivered, delimiter)], **options)
+
+
+def transform(deliveries: Sequence[Delivery], output: Path, *,
+              output_format: str | None = None, layout: str | None = None,
+              partition_by: Sequence[str] = (), allow_errors: bool = False,
+              engine: str = "duckdb", schema: Path | str | None = None,
+              crosswalks: Sequence[Path] | None = None,
+              max_examples: int = DEFAULT_EXAMPLES) -> Report:
+    """Harmonise the deliveries into one dataset at ``output``; the report holds the findings
+    and, per delivery, the records written (``report.exports``)."""
+    from ctdc_schema.engine import outputs
+
+    _check_engine(engine)
+    fmt = outputs.output_format(output, output_format)
+    if layout is not None:
+        from ctdc_schema import layouts
+
+        layouts.get(layout)
+        if partition_by:
+            raise UsageError("--layout and --partition-by cannot be combined")
+    outputs.check_target(output, bool(partition_by))
+    by_source = _versions(deliveries, crosswalks)
+    if engine == "reference":
+        return _transform_reference(deliveries, by_source, output, fmt, layout, partition_by,
+                                    allow_errors, schema, max_examples)
+    if engine == "spark":
+        from ctdc_schema.engine import spark_engine
+
+        runs = spark_engine.transform(deliveries, by_source, output, fmt, partition_by,
+                                      allow_errors, schema, max_examples, layout)
+        return _report(runs)
+    return _transform_duckdb(deliveries, by_source, output, fmt, layout, partition_by,
+                             allow_errors, schema, max_examples)
+
+
+def _transform_duckdb(deliveries: Sequence[Delivery], by_source: dict[str, list[Crosswalk]],
+                      output: Path, fmt: str, layout: str | None,
+                      partition_by: Sequence[str], allow_errors: bool,
+                      schema: Path | str | None, max_examples: int) -> Report:
+    from ctdc_schema.engine import duckdb_engine, outputs
+
+    run = _DuckDBRun(schema, max_examples)
+    runs: list[Mapped] = []
+    rejected: list[list[str]] = []
+    try:
+        with outputs.scratch(output) as parts:
+            written: list[Path] = []
+            columns = None
+            direct = len(deliveries) == 1 and layout is None
+            for index, delivery in enumerate(deliveries):
+                mapped, con, result = run.map(delivery, by_source[delivery.source])
+                runs.append(mapped)
+                if any(r.errors for r in runs) and not allow_errors:
+                    con.close()  # nothing will be written: keep checking the others
+                    continue
+                rejected.extend(_rejected_rows(con, mapped, result))
+                columns = result.plan.outputs
+                query = duckdb_engine.records_query(result)
+                if direct:
+                    targets = outputs.partition_columns(partition_by, columns)
+                    with outputs.staged(output, bool(partition_by)) as target:
+                        outputs.copy(con, f"SELECT {outputs.projection(fmt, columns)} "
+                                          f"FROM ({query}) r", target, fmt, targets)
+                else:
+                    part = parts / f"part-{index}.parquet"
+                    outputs.copy(con, query, part, "parquet")
+                    written.append(part)
+                con.close()
+            if any(r.errors for r in runs) and not allow_errors:
+                for mapped in runs:
+                    mapped.records = 0
+                return _report(runs)
+            if not direct and columns is not None:
+                _combine(written, columns, output, fmt, layout, partition_by)
+        if rejected:
+            _write_rejected(output, rejected)
+        return _report(runs)
+    finally:
+        run.close()
+
+
+def _combine(parts: Sequence[Path], columns: Any, output: Path, fmt: str,
+             layout: str | None, partition_by: Sequence[str]) -> None:
+    """The records of every delivery, in delivery order, as one output."""
+    from ctdc_schema.engine import duckdb_engine, outputs
+
+    con = duckdb_engine.connect()
+    try:
+        files = [str(p) for p in parts]
+        source = "(SELECT * FROM read_parquet(?))"
+        if layout is not None:
+            from ctdc_schema import layouts
+
+            with outputs.staged(output) as target:
+                layouts.get(layout).write(con, source, [files], target)
+            return
+        targets = outputs.partition_columns(partition_by, columns)
+        with outputs.staged(output, bool(partition_by)) as target:
+            outputs.copy(con, f"SELECT {outputs.projection(fmt, columns, cast=True)} "
+                              f"FROM {source} r", target, fmt, targets, [files])
+    finally:
+        con.close()
+
+
+def _rejected_rows(con: Any, mapped: Mapped, result: Any) -> Iterator[list[str]]:
+    """Side-file rows: every row left out of the records, with its finding codes."""
+    for finding in mapped.findings:
+        if finding.code == data.UNREADABLE_ROW.code:
+            yield [mapped.shown, str(finding.line), finding.code, "", finding.message]
+    if not result.problem_rows:
+        return
+    plan = result.plan
+    cursor = con.execute("SELECT __row, items FROM problem_rows ORDER BY __row")
+    while batch := cursor.fetchmany(10_000):
+        for row, items in batch:
+            for item in sorted(items):
+                kind, col, code = str(item).split(":", 2)
+                column = plan.problem_columns[int(col)] if int(col) >= 0 else ""
+                yield [mapped.shown, str(row), data.KINDS[kind].code, column,
+                       excerpt(code, 80)]
+
+
+def _write_rejected(output: Path, rows: Sequence[Sequence[str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "row", "finding", "column", "value"])
+    writer.writerows(rows)
+    atomic.write_text(rejected_path(output), buffer.getvalue())
+
+
+def rejected_path(output: Path) -> Path:
+    """Where ``transform --allow-errors`` lists the rows it left out."""
+    return output.with_name(output.name + ".rejected.csv")
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'")
+
+
+# -- the reference engine ---------------------------------------------------------------------
+
+def _reference(delivery: Delivery, versions: Sequence[Crosswalk],
+               schema: Path | str | None, max_examples: int) -> tuple[Mapped, list[Any]]:
+    """One delivery through the reference mapper, reported like the engines report it."""
+    from ctdc_schema.crosswalk.mapper import ReferenceMapper, map_file
+
     vocab = vocabulary.load(schema)
-    by_source = crosswalks_by_source(crosswalks)
-    run = Harmonised()
+    shown = display_path(delivery.path)
+    result = map_file(ReferenceMapper(versions, vocab, delivery.delivered), delivery.path,
+                      delivery.delimiter, shown)
+    grouped: dict[tuple[str, str | None, str | None], list[int]] = {}
+    for issue in result.issues:
+        if issue.kind != "column":
+            grouped.setdefault((issue.kind, issue.column, issue.code), []).append(issue.row)
+    problems = sorted(
+        (data.Problem(kind, column, code, len(set(rows)), sorted(set(rows))[:max_examples])
+         for (kind, column, code), rows in grouped.items()),
+        key=lambda p: (p.rows[0], p.kind, p.column or "", p.code or ""))
+    bad = {issue.row for issue in result.issues if issue.kind != "column"}
+    counts: dict[str | None, int] = dict(result.versions)
+    mapped = Mapped(delivery, shown, result.rows, counts,
+                    problem_rows=len(bad))
+    mapped.findings = list(data.findings(shown, absent=result.absent_columns,
+                                         unknown=result.unknown_columns, rows=result.rows,
+                                         problems=problems))
+    kept = [record for record in result.records if record.get("source_row") not in bad]
+    mapped.records = len(kept)
+    return mapped, kept
+
+
+def _transform_reference(deliveries: Sequence[Delivery],
+                         by_source: dict[str, list[Crosswalk]], output: Path, fmt: str,
+                         layout: str | None, partition_by: Sequence[str],
+                         allow_errors: bool, schema: Path | str | None,
+                         max_examples: int) -> Report:
+    import json
+
+    if fmt != "jsonl" or layout is not None or partition_by:
+        raise UsageError("--engine reference writes JSON Lines only (-o FILE.jsonl)")
+    runs, records = [], []
     for delivery in deliveries:
-        versions = by_source.get(delivery.source)
-        if not versions:
-            known = ", ".join(sorted(by_source))
-            raise UsageError(f"no crosswalk for source '{delivery.source}' (known: {known})")
-        mapper = ReferenceMapper(versions, vocab, delivery.delivered)
-        run.results.append((delivery, map_file(mapper, delivery.path, delivery.delimiter)))
-    return run
+        mapped, kept = _reference(delivery, by_source[delivery.source], schema, max_examples)
+        runs.append(mapped)
+        records.extend(kept)
+    if any(r.errors for r in runs) and not allow_errors:
+        return _report(runs)
+    atomic.write_text(output, "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                      for r in records))
+    return _report(runs)
 
 
-def write_jsonl(records: Sequence[Record], output: Path) -> None:
-    """One JSON object per line, written atomically."""
-    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-    atomic.write_text(output, text)
+def explain(delivery: Delivery, dialect: str = "duckdb", *, schema: Path | str | None = None,
+            crosswalks: Sequence[Path] | None = None) -> str:
+    """The compiled plan of one delivery as SQL for ``dialect``, statement by statement, with
+    the lookup tables it loads (their rows are data, listed by size only)."""
+    from ctdc_schema.engine import dialects, duckdb_engine, readers
+    from ctdc_schema.engine.plan import compile_source
+
+    if dialect not in dialects.DIALECTS:
+        raise UsageError(f"--dialect must be one of {', '.join(dialects.DIALECTS)}")
+    versions = sorted(_versions([delivery], crosswalks)[delivery.source],
+                      key=lambda cw: cw.valid_from)
+    vocab = vocabulary.load(schema)
+    con = duckdb_engine.connect()
+    try:
+        contract = versions[0].export
+        opened = readers.open_export(
+            con, delivery.path, delivery.delimiter or (contract.delimiter if contract else None),
+            contract.encoding if contract else None,
+            str(contract.file_format) if contract and contract.file_format else None)
+        binding, _, _ = duckdb_engine.bind(versions, opened)
+        fixed = duckdb_engine.choose_fixed(versions, delivery.delivered)
+        plan = compile_source(versions, vocab, binding, fixed, display_path(delivery.path))
+    finally:
+        con.close()
+    lines = [f"-- plan of {display_path(delivery.path)} ({delivery.source}, versions "
+             f"{', '.join(plan.versions)}), {dialect} dialect",
+             "-- input columns: " + ", ".join(
+                 f"c{i} = {excerpt(name)}" for i, name in enumerate(opened.header)),
+             "-- lookup tables (loaded as data): " + ", ".join(
+                 f"{t.name} ({len(t.rows)} rows)" for t in plan.tables), ""]
+    for name, sql in plan.statements(dialect):
+        lines += [f"-- {name}", sql.rstrip() + ";", ""]
+    return "\n".join(lines)

@@ -175,7 +175,7 @@ class ReferenceMapper:
 
     # -- rows ---------------------------------------------------------------------------------
     def map_table(self, header: Sequence[str], rows: Iterable[Sequence[str]],
-                  where: str = "") -> MappingResult:
+                  where: str = "", source_file: str | None = None) -> MappingResult:
         binding = self.bind(header, where)
         read = {semantics.fold(c) for c in self.columns()} | self.ignored()
         result = MappingResult(
@@ -186,7 +186,7 @@ class ReferenceMapper:
         for number, cells in enumerate(rows, start=2):
             cell_of = {column: (cells[i] if i < len(cells) else None)
                        for column, i in binding.index.items()}
-            record, issues = self.map_row(cell_of, number)
+            record, issues = self.map_row(cell_of, number, source_file)
             result.rows += 1
             result.issues.extend(issues)
             if record is not None:
@@ -212,9 +212,10 @@ class ReferenceMapper:
             return None, f"'{unreadable}' is not a registration date to choose the version by"
         return semantics.choose_version(self.versions, first.registration_span(cell_of))
 
-    def map_row(self, cell_of: Mapping[str, str | None], row: int) -> tuple[
-            Record | None, list[Issue]]:
-        """One record from one row (``cell_of``: crosswalk column -> cell, None if absent)."""
+    def map_row(self, cell_of: Mapping[str, str | None], row: int,
+                source_file: str | None = None) -> tuple[Record | None, list[Issue]]:
+        """One record from one row (``cell_of``: crosswalk column -> cell, None if absent);
+        ``source_file`` and ``row`` are its provenance."""
         crosswalk, reason = self.choose(cell_of)
         if crosswalk is None:
             return None, [Issue("version", row, None, None, reason or "no version")]
@@ -243,6 +244,10 @@ class ReferenceMapper:
             value = getattr(crosswalk, key, None)
             if value is not None and slot_name in self.vocab.slots:
                 record[slot_name] = str(value)
+        if source_file is not None and "source_file" in self.vocab.slots:
+            record["source_file"] = source_file
+        if "source_row" in self.vocab.slots:
+            record["source_row"] = row
         for slot_name, state in states.items():
             slot = self.vocab.slots[slot_name]
             value = state.result(slot.multivalued)
@@ -347,10 +352,12 @@ def read_delimited(path: Path, delimiter: str, encoding: str = "utf-8") -> tuple
     return header, rows
 
 
-def map_file(mapper: ReferenceMapper, path: Path, delimiter: str | None = None) -> MappingResult:
-    """Map a delimited export with the delimiter and encoding of the crosswalk's contract."""
+def map_file(mapper: ReferenceMapper, path: Path, delimiter: str | None = None,
+             source_file: str | None = None) -> MappingResult:
+    """Map a delimited export with the delimiter and encoding of the crosswalk's contract;
+    ``source_file`` is the name its records carry as provenance."""
     contract = mapper.versions[0].export
     chosen = delimiter or (contract.delimiter if contract else None) or ","
     encoding = (contract.encoding if contract else None) or "utf-8"
     header, rows = read_delimited(path, chosen, encoding)
-    return mapper.map_table(header, rows, str(path))
+    return mapper.map_table(header, rows, str(path), source_file)

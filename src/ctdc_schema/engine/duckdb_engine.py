@@ -23,7 +23,8 @@ from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.engine import dialects, readers
 from ctdc_schema.engine.plan import PROBLEM_ROWS, LookupTable, Plan, Step, compile_source
 from ctdc_schema.engine.readers import Opened, open_export
-from ctdc_schema.errors import InputError, UsageError
+from ctdc_schema.errors import InputError, UsageError, excerpt
+from ctdc_schema.rules.data import Problem
 from ctdc_schema.vocabulary import Vocabulary
 
 #: memory DuckDB may use before it spills to disk (CTDC_MEMORY_LIMIT overrides)
@@ -69,17 +70,6 @@ def load_tables(con: Any, tables: Sequence[LookupTable]) -> None:
             unnest = ", ".join(f"UNNEST(CAST(? AS {sql_type}[]))"
                                for _, sql_type in table.columns)
             con.execute(f"INSERT INTO {table.name} SELECT {unnest}", columns_of)
-
-
-@dataclass
-class Problem:
-    """Rows sharing one problem: (kind, column, code), how many rows, and the first ones."""
-
-    kind: str  # "unmapped" | "rejected" | "flag" | "version"
-    column: str | None
-    code: str | None
-    count: int
-    rows: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -138,9 +128,9 @@ def bind(versions: Sequence[Crosswalk], opened: Opened) -> tuple[dict[str, str |
     binding = semantics.bind_header(opened.header, columns)
     if binding.ambiguous:
         column, cells = next(iter(binding.ambiguous.items()))
-        shown = ", ".join(f"'{readers.excerpt(c)}'" for c in cells)
+        shown = ", ".join(f"'{excerpt(c)}'" for c in cells)
         raise InputError(f"ambiguous header: {shown} all match column "
-                         f"'{readers.excerpt(column)}'", opened.path, 1)
+                         f"'{excerpt(column)}'", opened.path, 1)
     bound: dict[str, str | None] = {c: (f"c{binding.index[c]}" if c in binding.index else None)
                                     for c in columns}
     ignored = {semantics.fold(c.column) for cw in versions for c in cw.ignored_columns or []}
@@ -183,7 +173,7 @@ def map_export(con: Any, versions: Sequence[Crosswalk], vocab: Vocabulary, path:
     except InputError:
         raise
     except Exception as exc:  # the file changed under us, or a read DuckDB cannot do
-        message = readers.excerpt(" ".join(str(exc).split()), 160)
+        message = excerpt(" ".join(str(exc).split()), 160)
         raise InputError(f"cannot read the file: {message}", path) from None
     total = sum(int(n) for (n,) in run_sql(con, plan.total).fetchall())
     readers.finish(con, opened, total)
@@ -193,12 +183,12 @@ def map_export(con: Any, versions: Sequence[Crosswalk], vocab: Vocabulary, path:
               for v, n in run_sql(con, plan.version_counts).fetchall()}
     mapped = Mapped(ordered[0].source, opened, plan, counts, [], absent, unknown,
                     invalid=invalid)
-    found = run_sql(con, plan.problem_keys).fetchall()
-    if found:
-        define(con, plan.problem_steps)
+    parts = sorted({int(part) for part, *_ in run_sql(con, plan.problem_keys).fetchall()})
+    if parts:
+        define(con, [plan.problem_steps[j] for j in parts])
         con.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEM_ROWS} AS "
-                    + dialects.render(plan.problem_rows))
-        mapped.problems = summarise(con, plan, max_examples)
+                    + dialects.render(plan.problem_rows(parts)))
+        mapped.problems = summarise(con, plan, max_examples, invalid)
         (mapped.problem_rows,) = con.execute(f"SELECT COUNT(*) FROM {PROBLEM_ROWS}").fetchone()
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEM_ROWS} "
@@ -223,7 +213,8 @@ def check_values(con: Any, plan: Plan, vocab: Vocabulary,
     return found
 
 
-def summarise(con: Any, plan: Plan, max_examples: int) -> list[Problem]:
+def summarise(con: Any, plan: Plan, max_examples: int,
+              invalid: dict[tuple[str, str], str]) -> list[Problem]:
     """Problems per (kind, column, code): exact row counts and the first row numbers."""
     problems = []
     for item, count, first in con.execute(
@@ -231,8 +222,10 @@ def summarise(con: Any, plan: Plan, max_examples: int) -> list[Problem]:
             f"UNNEST(items) AS item FROM {PROBLEM_ROWS}) GROUP BY item "
             "ORDER BY MIN(__row), item", [min(max(max_examples, 1), MAX_EXAMPLES)]).fetchall():
         kind, col, code = str(item).split(":", 2)
-        problems.append(Problem(kind, plan.problem_columns[int(col)] if int(col) >= 0 else None,
-                                code, int(count), sorted(int(r) for r in first)[:max_examples]))
+        column = plan.problem_columns[int(col)] if int(col) >= 0 else None
+        problems.append(Problem(kind, column, code, int(count),
+                                sorted(int(r) for r in first)[:max_examples],
+                                invalid.get((column or "", code), "")))
     return problems
 
 

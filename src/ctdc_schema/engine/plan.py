@@ -26,7 +26,7 @@ versions and dates, split delimiters and date formats, rendered (and escaped) by
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +156,16 @@ class Query:
 
 
 @dataclass(frozen=True)
+class ProblemJoin:
+    """How the rows of one problem part are found: a join of ``base`` with its table, the
+    items it adds to a row, and the test that the row has some."""
+
+    join: str
+    items: str
+    present: str
+
+
+@dataclass(frozen=True)
 class Step:
     """A named relation of the plan: a small ``table`` computed once from ``g`` (DuckDB
     then knows its size when it plans the joins with the rows), or a ``view``."""
@@ -189,7 +199,9 @@ class Plan:
     steps: list[Step]
     problem_keys: Query
     problem_steps: list[Step]
-    problem_rows: Query
+    problem_joins: list[ProblemJoin]
+    #: the definition of ``base``, the rows (read by the problem-rows query)
+    base: str
     records: Query
     #: the same, leaving out the rows of ``problem_rows``
     records_excluding: Query
@@ -210,8 +222,21 @@ class Plan:
         named += [(step.name, step.query) for step in self.steps]
         named += [("problem_keys", self.problem_keys)]
         named += [(step.name, step.query) for step in self.problem_steps]
-        named += [(PROBLEM_ROWS, self.problem_rows), ("records", self.records)]
+        named += [(PROBLEM_ROWS, self.problem_rows(range(len(self.problem_steps)))),
+                  ("records", self.records)]
         return [(name, dialects.render(tree, dialect, pretty)) for name, tree in named]
+
+    def problem_rows(self, parts: Iterable[int]) -> Query:
+        """The rows with an item of the problem ``parts`` (those ``problem_keys`` found), each
+        with its items: one more scan, joined only with the tables of those parts."""
+        chosen = [self.problem_joins[j] for j in sorted(set(parts))]
+        if not chosen:
+            return Query(f"SELECT CAST(0 AS BIGINT) AS {ROW}, CAST([] AS VARCHAR[]) AS items "
+                         "WHERE FALSE")
+        return Query(f"WITH base AS ({self.base}) SELECT base.{ROW} AS {ROW}, "
+                     f"LIST_DISTINCT(FLATTEN([{', '.join(j.items for j in chosen)}])) AS items "
+                     f"FROM base{''.join(j.join for j in chosen)} "
+                     f"WHERE {' OR '.join(j.present for j in chosen)}")
 
 
 def _enum_order(vocab: Vocabulary, slot: SlotInfo) -> dict[str, int]:
@@ -994,30 +1019,27 @@ class Compiler:
                            *[f"base.{e} IS NOT DISTINCT FROM {{p}}.{z[e]}" for e in columns]])
         self._problem("invalid", self.column_id(slot.name), part, keys, on)
 
-    def problem_rows_sql(self) -> tuple[str, list[str], str]:
-        """(problem keys, their tables, problem rows). The first lists the problem items from
-        ``g`` alone (kind, column id, code); the last, run only when there are some, finds the
-        rows concerned in one more scan: per row, its items encoded as ``kind:col:code``."""
+    def problem_rows_sql(self) -> tuple[str, list[str], list[ProblemJoin]]:
+        """(problem keys, their tables, their joins). The first lists the problem items from
+        ``g`` alone (part, kind, column id, code); the tables ``q<part>`` hold, per key of a
+        part that has items, its items encoded as ``kind:col:code``, and the joins find the
+        rows concerned in one more scan (:meth:`Plan.problem_rows`)."""
         if not self.parts:
-            empty = "SELECT 'none' AS kind, 0 AS col, 'none' AS code WHERE FALSE"
-            return empty, [], (f"SELECT CAST(0 AS BIGINT) AS {ROW}, "
-                               "CAST([] AS VARCHAR[]) AS items WHERE FALSE")
+            return ("SELECT 0 AS part, 'none' AS kind, 0 AS col, 'none' AS code WHERE FALSE",
+                    [], [])
         keys = " UNION ALL ".join(
-            f"SELECT {lit(part.kind)} AS kind, {part.col} AS col, q.code AS code "
-            f"FROM ({part.part}) q" for part in self.parts)
-        ctes, joins, items, any_item = [], [], [], []
+            f"SELECT {j} AS part, {lit(part.kind)} AS kind, {part.col} AS col, q.code AS code "
+            f"FROM ({part.part}) q" for j, part in enumerate(self.parts))
+        ctes, joins = [], []
         for j, part in enumerate(self.parts):
             group = ", ".join(part.keys)
             ctes.append(f"q{j} AS (SELECT {group}, LIST(DISTINCT {lit(part.kind + ':')} || "
                         f"CAST({part.col} AS VARCHAR) || ':' || COALESCE(code, '')) AS items "
                         f"FROM ({part.part}) q GROUP BY {group})")
-            joins.append(f" LEFT JOIN q{j} ON {part.on.replace('{p}', f'q{j}')}")
-            items.append(f"COALESCE(q{j}.items, CAST([] AS VARCHAR[]))")
-            any_item.append(f"q{j}.items IS NOT NULL")
-        rows = (f"SELECT base.{ROW} AS {ROW}, "
-                f"LIST_DISTINCT(FLATTEN([{', '.join(items)}])) AS items FROM base"
-                f"{''.join(joins)} WHERE {' OR '.join(any_item)}")
-        return keys, ctes, rows
+            joins.append(ProblemJoin(f" LEFT JOIN q{j} ON {part.on.replace('{p}', f'q{j}')}",
+                                     f"COALESCE(q{j}.items, CAST([] AS VARCHAR[]))",
+                                     f"q{j}.items IS NOT NULL"))
+        return keys, ctes, joins
 
     def _per_version(self, value_of: Any) -> str:
         values = {cw.version: value_of(cw) for cw in self.versions}
@@ -1136,7 +1158,7 @@ class Compiler:
         self.compile_unmapped()
         self.version_problems()
         records, outputs = self.records_sql()
-        problem_keys, problem_ctes, problem_rows = self.problem_rows_sql()
+        problem_keys, problem_ctes, problem_joins = self.problem_rows_sql()
         _, everything = self._gid([])
         total = f"SELECT __n AS n FROM g WHERE {everything}"
         if self.fixed is None:
@@ -1181,7 +1203,7 @@ class Compiler:
         main = [n for n in tables if not n.startswith("q")]
         return Plan(parse(keys), parse(total), parse(counts), steps(main),
                     parse(problem_keys), steps([n for n in tables if n.startswith("q")]),
-                    parse(problem_rows),
+                    problem_joins, definitions["base"],
                     parse(records.replace(EXCLUDE, "")),
                     parse(records.replace(EXCLUDE, f" LEFT JOIN {PROBLEM_ROWS} __x ON __x.{ROW} = "
                                                    f"base.{ROW}").replace(

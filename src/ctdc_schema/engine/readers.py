@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ctdc_schema.errors import InputError
+from ctdc_schema.errors import InputError, excerpt
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl",
            ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -97,12 +97,6 @@ def check_file(path: Path) -> int:
     if size == 0:
         raise InputError("file is empty", path, 1)
     return size
-
-
-def excerpt(text: str, limit: int = 40) -> str:
-    """A short, escaped excerpt of input text for a message."""
-    shown = text.encode("unicode_escape").decode("ascii")
-    return shown if len(shown) <= limit else shown[:limit] + "..."
 
 
 def _one_line(exc: BaseException, limit: int = 160) -> str:

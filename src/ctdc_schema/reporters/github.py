@@ -30,7 +30,9 @@ class GithubReporter(Reporter):
                 props.append(f"col={f.column}")
             props.append(f"title={_property(f'{f.code} {f.name}')}")
             where = f" ({f.path})" if f.path else ""
-            lines.append(f"::{LEVELS[f.severity]} {','.join(props)}::{_data(f.message + where)}")
+            column = f"column '{f.field}': " if f.field is not None else ""
+            lines.append(f"::{LEVELS[f.severity]} {','.join(props)}::"
+                         f"{_data(column + f.message + where)}")
         s = report.summary()
         lines.append(f"ctdc validate: {s['errors']} error(s), {s['warnings']} warning(s), "
                      f"{s['infos']} info(s) in {s['files']} file(s)")

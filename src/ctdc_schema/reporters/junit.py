@@ -26,8 +26,8 @@ class JunitReporter(Reporter):
                 ET.SubElement(suite, "testcase", classname=file, name="ctdc validate")
             for f in findings:
                 case = ET.SubElement(suite, "testcase", classname=file,
-                                     name=f"{f.code} {f.name} at {f.line or 0}:{f.column or 0}")
-                text = f"{file}:{f.line or 0}:{f.column or 0}: {f.message}" + (
+                                     name=f"{f.code} {f.name} at {f.where}")
+                text = f"{file}:{f.where}: {f.message}" + (
                     f" [{f.path}]" if f.path else "")
                 if self.options.fails(f.severity):
                     suite_failures += 1

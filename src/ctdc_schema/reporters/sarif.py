@@ -56,6 +56,8 @@ class SarifReporter(Reporter):
         location = _location(finding.file, finding.line, finding.column)
         if finding.path:
             location["logicalLocations"] = [{"fullyQualifiedName": finding.path}]
+        elif finding.field is not None:  # a data file: the row is the line, the column a name
+            location["logicalLocations"] = [{"name": finding.field, "kind": "member"}]
         result: dict[str, Any] = {
             "ruleId": finding.code,
             "level": LEVELS[finding.severity],

@@ -24,7 +24,7 @@ class TextReporter(Reporter):
         for file, group in groupby(report.sorted_findings(), key=lambda f: f.file):
             lines.append(self._style(file, bold=True, underline=True))
             for finding in group:
-                where = f"{finding.line or 0}:{finding.column or 0}"
+                where = finding.where
                 severity = self._style(f"{finding.severity.value:<7}",
                                        fg=COLOURS[finding.severity])
                 path = self._style(f"  {finding.path}", dim=True) if finding.path else ""

@@ -12,6 +12,7 @@
 | CW4xx | :mod:`.definitions` | definitional conflicts (legal definition, unit of record) |
 | CW5xx | :mod:`.crosssource` | the same target reached differently by different sources |
 | VC1xx | :mod:`.vocabulary` | the vocabulary itself |
+| DXxxx | :mod:`.data` | a partner's export read through its crosswalk (``ctdc validate EXPORT``) |
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def load_all() -> None:
         columns,
         conditions,
         crosssource,
+        data,
         definitions,
         identity,
         parsing,
