@@ -99,25 +99,46 @@ class Mapped:
                 "rows_with_problems": self.problem_rows}
 
 
-class _DuckDBRun:
-    """Deliveries mapped on DuckDB, one private connection each, kept open until written."""
+class _Run:
+    """Deliveries mapped by one engine, one private DuckDB connection each (the reader, and on
+    Spark the summary of problems), kept open until the delivery is written."""
 
-    def __init__(self, schema: Path | str | None, max_examples: int) -> None:
+    def __init__(self, engine: str, schema: Path | str | None, max_examples: int) -> None:
+        self.engine = engine
         self.vocab = vocabulary.load(schema)
         self.schema = schema
         self.max_examples = max_examples
         self.stack = ExitStack()
-        self.spill = Path(self.stack.enter_context(tempfile.TemporaryDirectory(
-            prefix="ctdc-duckdb-")))
+        self.scratch = Path(self.stack.enter_context(tempfile.TemporaryDirectory(
+            prefix="ctdc-")))
+        self.spark: Any = None
+        if engine == "spark":
+            from ctdc_schema.engine import spark_engine
 
-    def map(self, delivery: Delivery, versions: Sequence[Crosswalk]) -> tuple[Mapped, Any, Any]:
+            self.spark = spark_engine.session()
+
+    def map(self, delivery: Delivery, versions: Sequence[Crosswalk]) -> tuple[Mapped, Any]:
+        """The delivery's figures and findings, and the engine's handle to write it."""
         from ctdc_schema.engine import duckdb_engine
 
-        con = duckdb_engine.connect(temp_directory=self.spill)
+        con = duckdb_engine.connect(temp_directory=self.scratch / "spill")
         shown = display_path(delivery.path)
-        result = duckdb_engine.map_export(con, versions, self.vocab, delivery.path,
-                                          delivery.delivered, delivery.delimiter, shown,
-                                          self.max_examples, self.schema)
+        records = None
+        try:
+            if self.spark is not None:
+                from ctdc_schema.engine import spark_engine
+
+                result, records = spark_engine.map_export(
+                    self.spark, con, versions, self.vocab, delivery.path, self.scratch,
+                    delivery.delivered, delivery.delimiter, shown, self.max_examples,
+                    self.schema)
+            else:
+                result = duckdb_engine.map_export(
+                    con, versions, self.vocab, delivery.path, delivery.delivered,
+                    delivery.delimiter, shown, self.max_examples, self.schema)
+        except BaseException:
+            con.close()
+            raise
         opened = result.opened
         mapped = Mapped(delivery, shown, opened.rows + len(opened.rejected),
                         result.versions, problem_rows=result.problem_rows,
@@ -126,7 +147,34 @@ class _DuckDBRun:
             shown, absent=result.absent, unknown=result.unknown,
             rejected=[(r.row, r.message) for r in opened.rejected], rows=opened.rows,
             problems=result.problems))
-        return mapped, con, result
+        return mapped, (con, result, records)
+
+    def write(self, handle: Any, target: Path, fmt: str, partition_by: Sequence[str]) -> None:
+        """One delivery's records straight to the output (DuckDB only)."""
+        from ctdc_schema.engine import duckdb_engine, outputs
+
+        con, result, _ = handle
+        columns = result.plan.outputs
+        query = duckdb_engine.records_query(result)
+        outputs.copy(con, f"SELECT {outputs.projection(fmt, columns)} FROM ({query}) r",
+                     target, fmt, outputs.partition_columns(partition_by, columns))
+
+    def write_part(self, handle: Any, name: str) -> Path:
+        """One delivery's records as a Parquet part, in file order."""
+        from ctdc_schema.engine import duckdb_engine, outputs
+
+        con, result, records = handle
+        if records is not None:
+            from ctdc_schema.engine import spark_engine
+
+            return spark_engine.write_part(con, records, self.scratch, name)
+        part = self.scratch / f"{name}.parquet"
+        outputs.copy(con, duckdb_engine.records_query(result), part, "parquet")
+        return part
+
+    @staticmethod
+    def release(handle: Any) -> None:
+        handle[0].close()
 
     def close(self) -> None:
         self.stack.close()
@@ -150,16 +198,12 @@ def validate_exports(deliveries: Sequence[Delivery], *, schema: Path | str | Non
     if engine == "reference":
         return _report([_reference(d, by_source[d.source], schema, max_examples)[0]
                         for d in deliveries])
-    if engine == "spark":
-        from ctdc_schema.engine import spark_engine
-
-        return _report(spark_engine.validate(deliveries, by_source, schema, max_examples))
-    run = _DuckDBRun(schema, max_examples)
+    run = _Run(engine, schema, max_examples)
     try:
         found = []
         for delivery in deliveries:
-            mapped, con, _ = run.map(delivery, by_source[delivery.source])
-            con.close()
+            mapped, handle = run.map(delivery, by_source[delivery.source])
+            run.release(handle)
             found.append(mapped)
         return _report(found)
     finally:
@@ -196,55 +240,34 @@ def transform(deliveries: Sequence[Delivery], output: Path, *,
     if engine == "reference":
         return _transform_reference(deliveries, by_source, output, fmt, layout, partition_by,
                                     allow_errors, schema, max_examples)
-    if engine == "spark":
-        from ctdc_schema.engine import spark_engine
-
-        runs = spark_engine.transform(deliveries, by_source, output, fmt, partition_by,
-                                      allow_errors, schema, max_examples, layout)
-        return _report(runs)
-    return _transform_duckdb(deliveries, by_source, output, fmt, layout, partition_by,
-                             allow_errors, schema, max_examples)
-
-
-def _transform_duckdb(deliveries: Sequence[Delivery], by_source: dict[str, list[Crosswalk]],
-                      output: Path, fmt: str, layout: str | None,
-                      partition_by: Sequence[str], allow_errors: bool,
-                      schema: Path | str | None, max_examples: int) -> Report:
-    from ctdc_schema.engine import duckdb_engine, outputs
-
-    run = _DuckDBRun(schema, max_examples)
+    run = _Run(engine, schema, max_examples)
     runs: list[Mapped] = []
     rejected: list[list[str]] = []
     try:
-        with outputs.scratch(output) as parts:
-            written: list[Path] = []
-            columns = None
-            direct = len(deliveries) == 1 and layout is None
-            for index, delivery in enumerate(deliveries):
-                mapped, con, result = run.map(delivery, by_source[delivery.source])
-                runs.append(mapped)
+        parts: list[Path] = []
+        columns = None
+        direct = len(deliveries) == 1 and layout is None and engine == "duckdb"
+        for index, delivery in enumerate(deliveries):
+            mapped, handle = run.map(delivery, by_source[delivery.source])
+            runs.append(mapped)
+            try:
                 if any(r.errors for r in runs) and not allow_errors:
-                    con.close()  # nothing will be written: keep checking the others
-                    continue
-                rejected.extend(_rejected_rows(con, mapped, result))
-                columns = result.plan.outputs
-                query = duckdb_engine.records_query(result)
+                    continue  # nothing will be written: keep checking the others
+                rejected.extend(_rejected_rows(handle[0], mapped, handle[1]))
+                columns = handle[1].plan.outputs
                 if direct:
-                    targets = outputs.partition_columns(partition_by, columns)
                     with outputs.staged(output, bool(partition_by)) as target:
-                        outputs.copy(con, f"SELECT {outputs.projection(fmt, columns)} "
-                                          f"FROM ({query}) r", target, fmt, targets)
+                        run.write(handle, target, fmt, partition_by)
                 else:
-                    part = parts / f"part-{index}.parquet"
-                    outputs.copy(con, query, part, "parquet")
-                    written.append(part)
-                con.close()
-            if any(r.errors for r in runs) and not allow_errors:
-                for mapped in runs:
-                    mapped.records = 0
-                return _report(runs)
-            if not direct and columns is not None:
-                _combine(written, columns, output, fmt, layout, partition_by)
+                    parts.append(run.write_part(handle, f"part-{index}"))
+            finally:
+                run.release(handle)
+        if any(r.errors for r in runs) and not allow_errors:
+            for mapped in runs:
+                mapped.records = 0
+            return _report(runs)
+        if not direct and columns is not None:
+            _combine(parts, columns, output, fmt, layout, partition_by)
         if rejected:
             _write_rejected(output, rejected)
         return _report(runs)
@@ -331,7 +354,7 @@ def _reference(delivery: Delivery, versions: Sequence[Crosswalk],
          for (kind, column, code), rows in grouped.items()),
         key=lambda p: (p.rows[0], p.kind, p.column or "", p.code or ""))
     bad = {issue.row for issue in result.issues if issue.kind != "column"}
-    counts: dict[str | None, int] = dict(result.versions)
+    counts: dict[str | None, int] = {str(v): n for v, n in result.versions.items()}
     mapped = Mapped(delivery, shown, result.rows, counts,
                     problem_rows=len(bad))
     mapped.findings = list(data.findings(shown, absent=result.absent_columns,

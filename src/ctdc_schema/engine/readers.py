@@ -236,9 +236,12 @@ def _finish_csv(con: Any, opened: Opened, rows: int) -> None:
     assert opened.dialect is not None
     codec, delimiter, quote = opened.dialect
     found: dict[int, Rejected] = {}
+    # DuckDB creates the table when a scan stored a reject; the count below still checks
+    logged = con.execute("SELECT COUNT(*) FROM duckdb_tables() "
+                         "WHERE table_name = 'reject_errors'").fetchone()[0]
     for line, error_type, message in con.execute(
             "SELECT line, error_type, error_message FROM reject_errors ORDER BY line, column_idx"
-    ).fetchall():
+    ).fetchall() if logged else []:
         kind = _reject_kind(error_type)
         if int(line) not in found:
             text = _REJECT_MESSAGES.get(kind, "{message}").format(
