@@ -17,13 +17,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the real CTDC public samples (../shared, as in CI), else the extract the tests carry
+SHARED  := ../shared/data/ctdc-public
+CTDC2020 := $(firstword $(wildcard $(SHARED)/ctdc_global_k_anon_2020_sample.csv) tests/data/ctdc-public/ctdc_global_k_anon_2020_extract.csv)
+CTDC2017 := $(wildcard $(SHARED)/ctdc_global_2017_sample.csv)
+HARMONISED := build/harmonised
+
 ## make run: regenerate the artefacts, validate the whole specification, print the overlap,
-##           harmonise the example deliveries
+##           then the main job: harmonise every example delivery and the real CTDC samples into
+##           one dataset (build/harmonised/, Parquet and JSON Lines), checking every export
 run: $(STAMP)
 	$(BIN)/ctdc generate
 	$(BIN)/ctdc validate
 	$(BIN)/ctdc overlap
-	$(BIN)/ctdc transform --manifest examples/manifest.yaml -o build/harmonised/examples.jsonl
+	mkdir -p $(HARMONISED)
+	$(BIN)/ctdc transform --manifest examples/manifest.yaml \
+	    -i $(CTDC2020) -s ctdc-public $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) \
+	    -o $(HARMONISED)/ctdc.parquet
+	$(BIN)/ctdc transform --manifest examples/manifest.yaml -o $(HARMONISED)/examples.jsonl
 
 ## make test: the full suite (pytest, drift check, ruff, mypy)
 test: $(STAMP)
@@ -35,8 +46,12 @@ test: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/ctdc generate
 
+## make bench: the spec benchmarks, then the engine against the I/O floor at 10^6 rows
+##             (make bench ROWS=1e7 for the large run)
+ROWS ?= 1e6
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/engine.py --rows $(ROWS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

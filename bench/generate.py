@@ -49,11 +49,10 @@ def generate(layout: str, rows: int, output: Path, seed: int = SEED) -> Path:
     con.execute("SET VARIABLE header = ?", [header])
     output.parent.mkdir(parents=True, exist_ok=True)
     con.execute("SET VARIABLE target = ?", [str(output)])
-    names = ", ".join(f"c{i} AS \"{i}\"" for i in range(len(header)))
     # header written by Python (DuckDB would quote names its own way), rows appended by DuckDB
     body_file = output.with_name(output.name + ".body")
-    con.execute(f"COPY (SELECT {names} FROM (SELECT {', '.join(columns)} FROM range({rows}))) "
-                f"TO '{body_file}' (FORMAT csv, HEADER false)")
+    con.execute(f"COPY (SELECT {', '.join(columns)} FROM range(?)) TO ? "
+                "(FORMAT csv, HEADER false)", [rows, str(body_file)])
     with output.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out, lineterminator="\n").writerow(header)
     with output.open("ab") as out, body_file.open("rb") as part:

@@ -44,7 +44,7 @@ def validate(paths: Sequence[Path] | None = None, schema: Path | str | None = No
     requested = _bundled_crosswalks() if not paths else registry.expand(paths)
     vocab: vocabulary.Vocabulary | None = None
     try:
-        vocab = vocabulary.load(schema_file)
+        vocab = vocabulary.load(schema_file, full=check_schema)
     except InputError as exc:
         shown = display_path(Path(exc.path)) if exc.path else display_path(schema_file)
         report.findings.append(UNLOADABLE.at(exc.detail, shown, exc.line, exc.column))

@@ -173,12 +173,12 @@ def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
     from ctdc_schema import deliveries
     from ctdc_schema.errors import UsageError
 
+    listed: list[Any] = []
     if manifest is not None:
-        if exports or sources or delivered is not None:
-            raise UsageError("give either --manifest or exports with --source, not both")
-        found = deliveries.load_manifest(manifest)
-        return [deliveries.Delivery(d.path, d.source, d.delivered, delimiter or d.delimiter)
-                for d in found]
+        listed = [deliveries.Delivery(d.path, d.source, d.delivered, delimiter or d.delimiter)
+                  for d in deliveries.load_manifest(manifest)]
+        if not exports and not sources:
+            return listed
     if not exports or not sources:
         raise UsageError("give an export and --source ID, or --manifest FILE")
     if len(sources) not in (1, len(exports)):
@@ -186,8 +186,8 @@ def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
                          "--source for all, or one per export in the same order")
     when = deliveries.parse_date(delivered) if delivered is not None else None
     chosen = sources * len(exports) if len(sources) == 1 else sources
-    return [deliveries.Delivery(path, source, when, delimiter)
-            for path, source in zip(exports, chosen, strict=True)]
+    return listed + [deliveries.Delivery(path, source, when, delimiter)
+                     for path, source in zip(exports, chosen, strict=True)]
 
 
 @app.command()
@@ -368,9 +368,11 @@ def transform(
                              for v, n in item["versions"].items()) or "no version"
         typer.echo(f"{item['file']}: {item['rows']} rows [{versions}], "
                    f"{item['records']} records written", err=True)
+    summary = report.summary()
     if written:
         total = sum(item["records"] for item in report.exports)
-        typer.echo(f"wrote {total} records to {output}", err=True)
+        typer.echo(f"wrote {total} records to {output} ({summary['errors']} errors, "
+                   f"{summary['warnings']} warnings)", err=True)
         if errors:
             typer.echo(f"rows with problems listed in {harmonise.rejected_path(output)}",
                        err=True)

@@ -20,7 +20,13 @@ from typing import Any
 
 from ctdc_schema import atomic, countries, resources, yamlsource
 from ctdc_schema.errors import InputError, UsageError
-from ctdc_schema.vocabulary import CONTAINER_CLASS, Vocabulary, annotations_of
+from ctdc_schema.vocabulary import (
+    CONTAINER_CLASS,
+    INDEX_FILE,
+    Vocabulary,
+    annotations_of,
+    render_index,
+)
 
 #: paths below are relative to the project root
 COUNTRIES_MODULE = "schema/countries.yaml"
@@ -187,7 +193,8 @@ def render(schema_dir: Path) -> dict[str, bytes]:
         for source in sorted(schema_dir.glob("*.yaml")):
             shutil.copyfile(source, work / source.name)
         (work / "countries.yaml").write_bytes(rendered[COUNTRIES_MODULE])
-        Vocabulary(work / resources.MAIN_SCHEMA_FILE)  # located errors before the generators
+        vocab = Vocabulary(work / resources.MAIN_SCHEMA_FILE)  # located errors first
+        rendered[INDEX_FILE] = render_index(vocab)
         for target in TARGETS:
             rendered.update(_render_target(target, work, tmp))
         rendered.update(render_rule_docs())

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -31,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from ctdc_schema import atomic, vocabulary
-from ctdc_schema.checker import display_path
 from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.deliveries import Delivery
 from ctdc_schema.errors import UsageError, excerpt
@@ -41,6 +41,16 @@ from ctdc_schema.rules import data
 ENGINES = ("duckdb", "spark", "reference")
 #: how many first rows a data finding lists
 DEFAULT_EXAMPLES = 5
+
+
+def shown_path(path: Path) -> str:
+    """An export's path as reports and provenance show it: relative to the working directory
+    (even when that leads up a folder), so that no machine's absolute paths land in the
+    harmonised records."""
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
 
 
 def crosswalks_by_source(paths: Sequence[Path] | None = None,
@@ -103,8 +113,10 @@ class _Run:
     """Deliveries mapped by one engine, one private DuckDB connection each (the reader, and on
     Spark the summary of problems), kept open until the delivery is written."""
 
-    def __init__(self, engine: str, schema: Path | str | None, max_examples: int) -> None:
+    def __init__(self, engine: str, schema: Path | str | None, max_examples: int,
+                 writes: bool = True) -> None:
         self.engine = engine
+        self.writes = writes  # records will be read again: read a small file into memory
         self.vocab = vocabulary.load(schema)
         self.schema = schema
         self.max_examples = max_examples
@@ -122,7 +134,7 @@ class _Run:
         from ctdc_schema.engine import duckdb_engine
 
         con = duckdb_engine.connect(temp_directory=self.scratch / "spill")
-        shown = display_path(delivery.path)
+        shown = shown_path(delivery.path)
         records = None
         try:
             if self.spark is not None:
@@ -135,7 +147,7 @@ class _Run:
             else:
                 result = duckdb_engine.map_export(
                     con, versions, self.vocab, delivery.path, delivery.delivered,
-                    delivery.delimiter, shown, self.max_examples, self.schema)
+                    delivery.delimiter, shown, self.max_examples, self.schema, self.writes)
         except BaseException:
             con.close()
             raise
@@ -198,7 +210,7 @@ def validate_exports(deliveries: Sequence[Delivery], *, schema: Path | str | Non
     if engine == "reference":
         return _report([_reference(d, by_source[d.source], schema, max_examples)[0]
                         for d in deliveries])
-    run = _Run(engine, schema, max_examples)
+    run = _Run(engine, schema, max_examples, writes=False)
     try:
         found = []
         for delivery in deliveries:
@@ -342,7 +354,7 @@ def _reference(delivery: Delivery, versions: Sequence[Crosswalk],
     from ctdc_schema.crosswalk.mapper import ReferenceMapper, map_file
 
     vocab = vocabulary.load(schema)
-    shown = display_path(delivery.path)
+    shown = shown_path(delivery.path)
     result = map_file(ReferenceMapper(versions, vocab, delivery.delivered), delivery.path,
                       delivery.delimiter, shown)
     grouped: dict[tuple[str, str | None, str | None], list[int]] = {}
@@ -401,16 +413,13 @@ def explain(delivery: Delivery, dialect: str = "duckdb", *, schema: Path | str |
     con = duckdb_engine.connect()
     try:
         contract = versions[0].export
-        opened = readers.open_export(
-            con, delivery.path, delivery.delimiter or (contract.delimiter if contract else None),
-            contract.encoding if contract else None,
-            str(contract.file_format) if contract and contract.file_format else None)
+        opened = readers.open_with_contract(con, delivery.path, contract, delivery.delimiter)
         binding, _, _ = duckdb_engine.bind(versions, opened)
         fixed = duckdb_engine.choose_fixed(versions, delivery.delivered)
-        plan = compile_source(versions, vocab, binding, fixed, display_path(delivery.path))
+        plan = compile_source(versions, vocab, binding, fixed, shown_path(delivery.path))
     finally:
         con.close()
-    lines = [f"-- plan of {display_path(delivery.path)} ({delivery.source}, versions "
+    lines = [f"-- plan of {shown_path(delivery.path)} ({delivery.source}, versions "
              f"{', '.join(plan.versions)}), {dialect} dialect",
              "-- input columns: " + ", ".join(
                  f"c{i} = {excerpt(name)}" for i, name in enumerate(opened.header)),

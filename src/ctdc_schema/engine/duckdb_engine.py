@@ -22,7 +22,7 @@ from ctdc_schema.crosswalk import semantics
 from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.engine import dialects, readers
 from ctdc_schema.engine.plan import PROBLEM_ROWS, LookupTable, Plan, Step, compile_source
-from ctdc_schema.engine.readers import Opened, open_export
+from ctdc_schema.engine.readers import Opened
 from ctdc_schema.errors import InputError, UsageError, excerpt
 from ctdc_schema.rules.data import Problem
 from ctdc_schema.vocabulary import Vocabulary
@@ -154,17 +154,14 @@ def define(con: Any, steps: Sequence[Step]) -> None:
 def map_export(con: Any, versions: Sequence[Crosswalk], vocab: Vocabulary, path: Path,
                delivered: date | None = None, delimiter: str | None = None,
                source_file: str | None = None, max_examples: int = 5,
-               schema: Path | str | None = None) -> Mapped:
+               schema: Path | str | None = None, materialize: bool = True) -> Mapped:
     """Open ``path``, compile its source's crosswalks for its columns, scan it and find what
     does not fit. The records are not produced yet: :func:`write_records` (or a query of
     ``records_query(mapped)``) streams them."""
     ordered = sorted(versions, key=lambda cw: cw.valid_from)
     fixed = choose_fixed(ordered, delivered)
     contract = ordered[0].export
-    opened = open_export(con, path, delimiter or (contract.delimiter if contract else None),
-                         contract.encoding if contract else None,
-                         str(contract.file_format) if contract and contract.file_format
-                         else None)
+    opened = readers.open_with_contract(con, path, contract, delimiter, materialize)
     binding, absent, unknown = bind(ordered, opened)
     plan = compile_source(ordered, vocab, binding, fixed, source_file or str(path))
     load_tables(con, plan.tables)

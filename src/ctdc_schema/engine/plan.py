@@ -262,6 +262,8 @@ class _Tables:
         self.bands = LookupTable("t_bands", [
             ("slot", "VARCHAR"), ("lo", "BIGINT"), ("hi", "BIGINT"), ("value", "VARCHAR")])
         self.file = LookupTable("t_file", [("source_file", "VARCHAR")])
+        #: per crosswalk version, what its header states (organisation, unit of record ...)
+        self.header = LookupTable("t_header", [("v", "VARCHAR")])
         #: values a slot took that its JSON Schema rejects (filled by the engine)
         self.invalid = LookupTable("t_invalid", [("slot", "VARCHAR"), ("value", "VARCHAR")])
         self._country_formats: set[str] = set()
@@ -269,7 +271,7 @@ class _Tables:
 
     def all(self) -> list[LookupTable]:
         return [self.missing, self.codes, self.conds, self.flags, self.countries, self.bands,
-                self.file, self.invalid]
+                self.file, self.header, self.invalid]
 
     def add_countries(self, fmt: str) -> None:
         if fmt in self._country_formats:
@@ -943,18 +945,36 @@ class Compiler:
                 expr = where[index]  # already of the slot's type
             elif variables:  # constants and row-level variables
                 expr = self._slot_sql(slot, variables, "base.__v")
-            if name in header:
-                literal = self._per_version(lambda cw, key=header[name]: getattr(cw, key, None))
-                expr = f"COALESCE({expr}, {literal})" if expr != "NULL" else literal
-            elif name == "source_file":
-                expr = "t_file.source_file"
+            if name in header:  # the crosswalk's own statement, from table t_header
+                stated = self._stated(name)
+                expr = f"COALESCE({expr}, {stated})" if expr != "NULL" else stated
+            elif name == "source_file":  # a scalar subquery: computed once, not per row
+                expr = "(SELECT source_file FROM t_file)"
             elif name == "source_row":
                 expr = f"base.{ROW}"
             selects.append(f"CAST({expr} AS {sql_type}) AS {name}")
             outputs.append(OutputColumn(name, sql_type))
-        sql = (f"SELECT {', '.join(selects)} FROM base CROSS JOIN t_file{''.join(joins)}"
-               f"{''.join(self.row_joins)}{EXCLUDE} WHERE base.__v IS NOT NULL")
+        # typed as the slots are, so that no row pays for a cast
+        self.tables.header.columns = [("v", "VARCHAR"),
+                                      *[(name, self._sql_type(self.vocab.slots[name]))
+                                        for name in header if name in self.vocab.slots]]
+        for cw in self.versions:
+            self.tables.header.rows.append((cw.version, *[
+                None if getattr(cw, header[name], None) is None
+                else str(getattr(cw, header[name])) for name in header
+                if name in self.vocab.slots]))
+        sql = (f"SELECT {', '.join(selects)} FROM base"
+               f"{''.join(joins)}{''.join(self.row_joins)}{EXCLUDE} WHERE base.__v IS NOT NULL")
         return sql, outputs
+
+    def _stated(self, slot: str) -> str:
+        """What the crosswalk's header states for ``slot``, per version: scalar subqueries of
+        t_header, computed once per query rather than once per row."""
+        if len(self.versions) == 1:
+            return f"(SELECT {slot} FROM t_header)"
+        cases = " ".join(f"WHEN {lit(cw.version)} THEN (SELECT {slot} FROM t_header "
+                         f"WHERE v = {lit(cw.version)})" for cw in self.versions)
+        return f"CASE base.__v {cases} END"
 
     @staticmethod
     def _key_columns(variables: Sequence[_Variable]) -> tuple[str, ...]:
@@ -1040,15 +1060,6 @@ class Compiler:
                                      f"COALESCE(q{j}.items, CAST([] AS VARCHAR[]))",
                                      f"q{j}.items IS NOT NULL"))
         return keys, ctes, joins
-
-    def _per_version(self, value_of: Any) -> str:
-        values = {cw.version: value_of(cw) for cw in self.versions}
-        if len(set(values.values())) == 1:
-            (only,) = set(values.values())
-            return lit(str(only)) if only is not None else "NULL"
-        cases = " ".join(f"WHEN {lit(v)} THEN {lit(str(x)) if x is not None else 'NULL'}"
-                         for v, x in values.items())
-        return f"CASE base.__v {cases} END"
 
     def _sql_type(self, slot: SlotInfo) -> str:
         """The slot's SQL type: an ENUM of the vocabulary's values for an enumerated slot

@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ CHUNK_BYTES = 1 << 24
 SNIFF_DELIMITERS = ",;\t|"
 #: the longest line DuckDB reads (a longer one is a rejected row, not a memory spike)
 MAX_LINE_BYTES = 1 << 21
+#: delimited files up to this size are read into memory once (see :func:`materialize_bytes`)
+MATERIALIZE_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Opened:
     dialect: tuple[str, str, str] | None = None
     #: the file's line breaks, counted in a thread while DuckDB reads it
     line_count: Future[tuple[int, bytes]] | None = None
+    #: the relation holding the rows read and the expression numbering them from 1
+    numbering: tuple[str, str] = ("src_raw", "ROW_NUMBER() OVER ()")
 
     @property
     def columns(self) -> dict[str, str]:
@@ -179,7 +184,9 @@ def _csv_header(path: Path, head: bytes, codec: str, bom: int, delimiter: str,
 
 
 def open_csv(con: Any, path: Path, delimiter: str | None, encoding: str | None,
-             quote: str = '"') -> Opened:
+             quote: str = '"', materialize: bool = True) -> Opened:
+    """A delimited file as view ``src``. ``materialize``: read a file that fits in memory
+    once into a table (for commands that read the rows twice, such as ``transform``)."""
     size = check_file(path)
     with path.open("rb") as handle:
         head = handle.read(min(size, HEAD_BYTES))
@@ -204,14 +211,39 @@ def open_csv(con: Any, path: Path, delimiter: str | None, encoding: str | None,
         "store_rejects = true, strict_mode = true, null_padding = false, "
         f"force_not_null = {list(columns)!r}, max_line_size = {MAX_LINE_BYTES}, "
         "parallel = true)")
-    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT *, "
-                "CAST(ROW_NUMBER() OVER () + 1 AS BIGINT) AS __row FROM src_raw")
     opened = Opened(path, header, "csv", dialect=(codec, chosen, quote))
     if codec != "utf-16":
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctdc-count")
         opened.line_count = pool.submit(_line_breaks, path)
         pool.shutdown(wait=False)  # the thread ends with the count
+    if materialize and size <= materialize_bytes():
+        # read once into memory: the rows keep their file order as rowid, which numbers
+        # them without a window (a window would run the rest of the query on one thread)
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE src_table AS SELECT * FROM src_raw")
+        except Exception as exc:
+            raise InputError(f"cannot read the file: {_one_line(exc)}", path) from None
+        opened.numbering = ("src_table", "rowid + 1")
+        (rows,) = con.execute("SELECT COUNT(*) FROM src_table").fetchone()
+        _define_rows(con, opened.numbering)
+        _finish_csv(con, opened, int(rows))
+        opened.finished = True
+    else:
+        _define_rows(con, opened.numbering)
     return opened
+
+
+def materialize_bytes() -> int:
+    """Delimited files up to this size are read into memory once; larger ones are streamed
+    twice (memory stays bounded). ``CTDC_MATERIALIZE_BYTES`` overrides (0: always stream)."""
+    return int(os.environ.get("CTDC_MATERIALIZE_BYTES", MATERIALIZE_BYTES))
+
+
+def _define_rows(con: Any, numbering: tuple[str, str]) -> None:
+    """View ``src``: the rows read, each numbered as a spreadsheet numbers it."""
+    relation, number = numbering
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, CAST({number} + 1 AS BIGINT) "
+                f"AS __row FROM {relation}")
 
 
 def _reject_kind(error_type: str) -> str:
@@ -226,6 +258,7 @@ def _reject_kind(error_type: str) -> str:
 
 
 _REJECT_MESSAGES = {
+    "fields": "not as many fields as the header ({message})",
     "encoding": "bytes that are not valid {codec}",
     "quote": "a quoted field that is never closed",
     "size": f"a line longer than {MAX_LINE_BYTES} bytes",
@@ -259,9 +292,10 @@ def _finish_csv(con: Any, opened: Opened, rows: int) -> None:
         # the n-th row read is row n + 1 + (rejected rows before it): an ASOF join on the
         # number of rows read before each rejected one
         con.execute("SET VARIABLE src_skips = ?", [[r.row for r in opened.rejected]])
-        con.execute("""
+        relation, number = opened.numbering
+        con.execute(f"""
             CREATE OR REPLACE TEMP VIEW src AS
-            WITH r AS (SELECT *, ROW_NUMBER() OVER () AS __n FROM src_raw),
+            WITH r AS (SELECT *, {number} AS __n FROM {relation}),
                  s AS (SELECT line - k - 1 AS before, MAX(k) AS k FROM (
                         SELECT line, ROW_NUMBER() OVER (ORDER BY line) AS k
                         FROM (SELECT UNNEST(getvariable('src_skips')) AS line))
@@ -389,9 +423,12 @@ def open_parquet(con: Any, path: Path) -> Opened:
             "DESCRIBE SELECT * FROM read_parquet(getvariable('src_path'))").fetchall()
         header = _check_header(path, [str(row[0]) for row in described])
         names = ", ".join(f"c{i}" for i in range(len(header)))
-        con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, CAST(ROW_NUMBER() OVER () "
-                    f"AS BIGINT) AS __row FROM (SELECT CAST(COLUMNS(*) AS VARCHAR) "
-                    f"FROM read_parquet(getvariable('src_path'))) AS t({names})")
+        # the reader's own row number: no window, which would run the query on one thread
+        con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * EXCLUDE (__n), "
+                    f"CAST(__n + 1 AS BIGINT) AS __row FROM (SELECT CAST(COLUMNS("
+                    f"* EXCLUDE (file_row_number)) AS VARCHAR), file_row_number FROM "
+                    f"read_parquet(getvariable('src_path'), file_row_number = true)) "
+                    f"AS t({names}, __n)")
     except InputError:
         raise
     except Exception as exc:  # not Parquet, or unreadable: one located line
@@ -402,18 +439,31 @@ def open_parquet(con: Any, path: Path) -> Opened:
 # -- all formats ----------------------------------------------------------------------------------
 def open_export(con: Any, path: Path, delimiter: str | None = None,
                 encoding: str | None = None, declared_format: str | None = None,
-                quote: str | None = None) -> Opened:
-    """Define view ``src`` over ``path`` (see the module docstring)."""
+                quote: str | None = None, default_delimiter: str | None = None,
+                materialize: bool = True) -> Opened:
+    """Define view ``src`` over ``path`` (see the module docstring). The delimiter is
+    ``delimiter`` (``--delimiter``), else a tab for ``.tsv``, else ``default_delimiter`` (the
+    crosswalk's export contract), else sniffed."""
     kind = file_format(path, declared_format)
     if kind == "csv":
         if delimiter is None and path.suffix.lower() == ".tsv":
             delimiter = "\t"
-        return open_csv(con, path, delimiter, encoding, quote or '"')
+        return open_csv(con, path, delimiter or default_delimiter, encoding, quote or '"',
+                        materialize)
     if kind == "xlsx":
         return open_xlsx(con, path)
     if kind == "jsonl":
         return open_jsonl(con, path)
     return open_parquet(con, path)
+
+
+def open_with_contract(con: Any, path: Path, contract: Any, delimiter: str | None = None,
+                       materialize: bool = True) -> Opened:
+    """:func:`open_export` with the settings of a crosswalk's ``export`` block."""
+    return open_export(con, path, delimiter, contract.encoding if contract else None,
+                       str(contract.file_format) if contract and contract.file_format else None,
+                       default_delimiter=contract.delimiter if contract else None,
+                       materialize=materialize)
 
 
 def finish(con: Any, opened: Opened, rows: int) -> None:

@@ -79,7 +79,8 @@ def _view(spark: Any, name: str, frame: Any, cached: bool = False) -> None:
 def load_tables(spark: Any, tables: Sequence[LookupTable]) -> None:
     """The lookup tables as Spark views (small: Spark broadcasts them in joins)."""
     for table in tables:
-        ddl = ", ".join(f"{name} {SPARK_TYPES[sql_type]}" for name, sql_type in table.columns)
+        ddl = ", ".join(f"{name} {SPARK_TYPES.get(sql_type, 'STRING')}"  # enums are text
+                        for name, sql_type in table.columns)
         _view(spark, table.name, spark.createDataFrame(list(table.rows), ddl))
 
 
@@ -107,10 +108,7 @@ def map_export(spark: Any, con: Any, versions: Sequence[Crosswalk], vocab: Vocab
     ordered = sorted(versions, key=lambda cw: cw.valid_from)
     fixed = duckdb_engine.choose_fixed(ordered, delivered)
     contract = ordered[0].export
-    opened = readers.open_export(con, path, delimiter or (contract.delimiter if contract else None),
-                                 contract.encoding if contract else None,
-                                 str(contract.file_format) if contract and contract.file_format
-                                 else None)
+    opened = readers.open_with_contract(con, path, contract, delimiter)
     readers.read_all(con, opened)
     staged = scratch / f"{path.stem}-src.parquet"
     con.execute("COPY (SELECT * FROM src) TO ? (FORMAT parquet)", [str(staged)])

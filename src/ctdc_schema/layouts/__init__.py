@@ -28,7 +28,7 @@ class Layout(Protocol):
 def get(name: str) -> Layout:
     """The layout called ``name``."""
     if name == "ctdc-public":
-        from ctdc_schema.layouts import ctdc_public
+        from ctdc_schema.layouts.ctdc_public import LAYOUT
 
-        return ctdc_public.LAYOUT
+        return LAYOUT
     raise UsageError(f"--layout must be one of {', '.join(NAMES)}, not '{name}'")

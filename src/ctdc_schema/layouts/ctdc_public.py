@@ -132,10 +132,10 @@ class CtdcPublicLayout:
                 readers.setdefault(column, variable)
         out = []
         for index, name in enumerate(COLUMNS):
-            variable = readers.get(name)
-            if variable is None:
+            reader = readers.get(name)
+            if reader is None:
                 raise UsageError(f"the {SOURCE} crosswalk reads no column '{name}'")
-            out.append(_Column(name, self._expression(con, index, name, variable)))
+            out.append(_Column(name, self._expression(con, index, name, reader)))
         return out
 
     def _expression(self, con: Any, index: int, column: str, variable: Variable) -> str:
@@ -204,7 +204,7 @@ class CtdcPublicLayout:
             return f"CASE WHEN r.{slot} IS NULL THEN {_cell(absent)} ELSE {_cell(known)} END"
         coding = FLAG_CODING_EXCEPTIONS.get(column) or FLAG_CODING.get(slot, {})
         con.execute(f"SET VARIABLE {var} = CAST(? AS VARCHAR[])",
-                    [list(mapping.values or [mapping.value])])
+                    [list(mapping.values or [str(mapping.value)])])
         # a list known to be empty is all 0s: that is how the crosswalk reads "none"
         return (f"CASE WHEN r.{slot} IS NULL THEN {_by_source(coding, 0)} "
                 f"WHEN len(r.{slot}) = 0 THEN '0' "
