@@ -235,3 +235,56 @@ def test_generated_rows_give_the_reference_records_and_problems(
         assert records == expected
 
     check()
+
+
+# -- the pieces the engine relies on ----------------------------------------------------------
+
+def test_the_record_schema_relates_no_two_properties() -> None:
+    """Why validating each distinct value of each slot validates every record (DX205)."""
+    record = SCHEMA["$defs"]["VictimRecord"]
+    assert record["additionalProperties"] is False
+    assert not {"required", "dependentRequired", "dependentSchemas", "if", "then", "else",
+                "allOf", "anyOf", "oneOf", "not", "minProperties",
+                "maxProperties"} & set(record)
+
+
+def test_a_value_outside_the_schema_is_found_with_its_rows(tmp_path: Path) -> None:
+    """A registration year after 2100 is inside IOM's open window, passes the year transform
+    and fails the schema (years 1990-2100)."""
+    rows = (EXAMPLES / "iom/case_export.csv").read_text(encoding="utf-8").splitlines()
+    rows[4] = rows[4].replace(rows[4].split(",")[1], "2150-04-01", 1)
+    path = tmp_path / "iom.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    records, problems, mapped = engine("iom", path)
+    assert problems == {("invalid", "year_of_registration", "2150"): {5}}
+    (problem,) = mapped.problems
+    assert "2100" in problem.reason
+    assert len(records) == 499
+
+
+def test_the_vocabulary_index_is_the_vocabulary() -> None:
+    fast, full = vocabulary.load(), vocabulary.load(full=True)
+    assert fast.view is None and full.view is not None
+    assert fast.slots == full.slots and fast.annotations == full.annotations
+    assert all(fast.enum_values(e) == full.enum_values(e) for e in full.enum_names)
+
+
+def test_explain_prints_every_statement_for_each_dialect(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ctdc_schema.cli import run
+
+    export = str(EXAMPLES / "iom/case_export.csv")
+    assert run(["transform", export, "-s", "iom", "--explain"]) == 0
+    duck = capsys.readouterr().out
+    assert "-- g\n" in duck and "GROUPING SETS" in duck and "-- records\n" in duck
+    assert "Feminine" not in duck  # codes travel as table rows, never as SQL text
+    assert run(["transform", export, "-s", "iom", "--explain", "--dialect", "spark"]) == 0
+    spark = capsys.readouterr().out
+    assert "EXPLODE(SPLIT(" in spark and "TRY_TO_TIMESTAMP" in spark
+    assert "ENUM(" not in spark
+
+
+def test_the_vocabulary_index_keeps_the_schema_order() -> None:
+    fast, full = vocabulary.load(), vocabulary.load(full=True)
+    assert list(fast.slots) == list(full.slots)
+    assert all(list(fast.enum_values(e)) == list(full.enum_values(e)) for e in full.enum_names)

@@ -166,12 +166,14 @@ class Vocabulary:
         def mappings(raw: Iterable[Iterable[str]]) -> tuple[Mapping_, ...]:
             return tuple(Mapping_(*pair) for pair in raw)
 
-        self.slots = {name: SlotInfo(**{**raw, "mappings": mappings(raw["mappings"])})
-                      for name, raw in document["slots"].items()}
+        # lists, not objects: the order of slots and values is meaning (record columns, the
+        # order of list values), and JSON objects are written with sorted keys
+        self.slots = {raw["name"]: SlotInfo(**{**raw, "mappings": mappings(raw["mappings"])})
+                      for raw in document["slots"]}
         self._values = {
-            enum: {name: ValueInfo(**{**raw, "aliases": tuple(raw["aliases"]),
-                                      "mappings": mappings(raw["mappings"])})
-                   for name, raw in values.items()}
+            enum: {raw["name"]: ValueInfo(**{**raw, "aliases": tuple(raw["aliases"]),
+                                             "mappings": mappings(raw["mappings"])})
+                   for raw in values}
             for enum, values in document["enums"].items()}
         return self
 
@@ -303,8 +305,8 @@ def index_document(vocab: Vocabulary) -> dict[str, Any]:
         "version": vocab.version,
         "annotations": vocab.annotations,
         "classes": sorted(vocab.classes),
-        "slots": {name: plain(info) for name, info in vocab.slots.items()},
-        "enums": {enum: {name: plain(value) for name, value in vocab.enum_values(enum).items()}
+        "slots": [plain(info) for info in vocab.slots.values()],
+        "enums": {enum: [plain(value) for value in vocab.enum_values(enum).values()]
                   for enum in vocab.enum_names},
     }
 
