@@ -88,13 +88,11 @@ def fold(code: str) -> str:
     whitespace become one space, the ends are trimmed, and each character is lower-cased on its
     own by its *simple* lower-case mapping, as SQL engines do (no context rules such as Greek
     final sigma; U+0130 becomes "i", not "i" plus a combining dot)."""
-    return "".join(_lower(ch) for ch in _WHITESPACE_RUNS.sub(" ", code).strip(" "))
-
-
-def _lower(char: str) -> str:
-    """Unicode's simple lower-case mapping of one character (Python's ``lower`` applies the
-    full mapping, which differs for U+0130 alone)."""
-    return "i" if char == "\u0130" else char.lower()
+    text = _WHITESPACE_RUNS.sub(" ", code).strip(" ")
+    if text.isascii():
+        return text.lower()  # no context rules in ASCII
+    # Python's full mapping differs from the simple one for U+0130 alone
+    return "".join(ch.lower() for ch in text.replace("\u0130", "i"))
 
 
 def is_digits(text: str) -> bool:
