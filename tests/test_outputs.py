@@ -15,7 +15,6 @@ from conftest import CTDC_2020_FULL, DATA, ROOT
 from jsonschema import Draft201909Validator
 from jsonschema.validators import validator_for
 
-from ctdc_schema import harmonise
 from ctdc_schema.cli import run
 from ctdc_schema.layouts import ctdc_public
 
