@@ -45,6 +45,8 @@ def connect(memory_limit: str | None = None, temp_directory: Path | None = None)
         or DEFAULT_MEMORY_LIMIT,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
+        # reports go to stdout (JSON, SARIF ...): DuckDB must not draw on it
+        "enable_progress_bar": False,
     }
     if os.environ.get(THREADS_ENV):
         config["threads"] = int(os.environ[THREADS_ENV])
