@@ -288,3 +288,10 @@ def test_the_vocabulary_index_keeps_the_schema_order() -> None:
     fast, full = vocabulary.load(), vocabulary.load(full=True)
     assert list(fast.slots) == list(full.slots)
     assert all(list(fast.enum_values(e)) == list(full.enum_values(e)) for e in full.enum_names)
+
+
+def test_connections_draw_no_progress_bar_on_the_reports_stdout() -> None:
+    con = duckdb_engine.connect()
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() \
+        == (False,)

@@ -45,8 +45,6 @@ def connect(memory_limit: str | None = None, temp_directory: Path | None = None)
         or DEFAULT_MEMORY_LIMIT,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
-        # reports go to stdout (JSON, SARIF ...): DuckDB must not draw on it
-        "enable_progress_bar": False,
     }
     if os.environ.get(THREADS_ENV):
         config["threads"] = int(os.environ[THREADS_ENV])
@@ -56,6 +54,8 @@ def connect(memory_limit: str | None = None, temp_directory: Path | None = None)
     # DuckDB's estimates of a view over a CSV file are poor enough that it sometimes turns
     # that around (hashing a million rows to probe a hundred), so its reordering is off.
     con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+    # reports go to stdout (JSON, SARIF ...): DuckDB must not draw its progress bar there
+    con.execute("SET enable_progress_bar = false")
     if temp_directory is not None:
         con.execute("SET temp_directory = ?", [str(temp_directory)])
     return con
