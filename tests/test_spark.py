@@ -3,6 +3,7 @@ starting one takes tens of seconds)."""
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,9 @@ from ctdc_schema import harmonise
 from ctdc_schema.deliveries import Delivery
 
 pytest.importorskip("pyspark", reason="the `spark` extra is part of the test extra")
+if shutil.which("java") is None:  # a failure that says what is missing, not a JVM trace
+    pytest.fail("the Spark parity test needs Java 17 (`java` on PATH); the CI image has it",
+                pytrace=False)
 
 EXAMPLES = ROOT / "examples"
 DELIVERIES = [

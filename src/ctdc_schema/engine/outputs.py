@@ -127,14 +127,3 @@ def staged(target: Path, partitioned: bool = False) -> Iterator[Path]:
             path.replace(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-@contextmanager
-def scratch(near: Path) -> Iterator[Path]:
-    """A private folder for intermediate files, beside ``near`` (same filesystem)."""
-    folder = Path(tempfile.mkdtemp(prefix=f".{near.name}.", suffix=".parts",
-                                   dir=near.parent if near.parent.is_dir() else None))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

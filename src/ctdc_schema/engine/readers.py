@@ -267,7 +267,7 @@ _REJECT_MESSAGES = {
 
 def _finish_csv(con: Any, opened: Opened, rows: int) -> None:
     assert opened.dialect is not None
-    codec, delimiter, quote = opened.dialect
+    codec, _, quote = opened.dialect
     found: dict[int, Rejected] = {}
     # DuckDB creates the table when a scan stored a reject; the count below still checks
     logged = con.execute("SELECT COUNT(*) FROM duckdb_tables() "
@@ -282,8 +282,7 @@ def _finish_csv(con: Any, opened: Opened, rows: int) -> None:
             found[int(line)] = Rejected(int(line), kind, text)
     opened.rejected = [found[line] for line in sorted(found)]
     opened.rows = rows
-    records = count_records(opened.path, codec, delimiter, quote,
-                            expected=rows + len(opened.rejected),
+    records = count_records(opened.path, codec, quote, expected=rows + len(opened.rejected),
                             breaks=opened.line_count.result() if opened.line_count else None)
     if records is not None and records != rows + len(opened.rejected):
         raise InputError(f"read {rows} rows and rejected {len(opened.rejected)}, but the file "
@@ -319,8 +318,7 @@ def _line_breaks(path: Path) -> tuple[int, bytes]:
     return breaks, last
 
 
-def count_records(path: Path, codec: str, delimiter: str, quote: str,
-                  expected: int | None = None,
+def count_records(path: Path, codec: str, quote: str, expected: int | None = None,
                   breaks: tuple[int, bytes] | None = None) -> int | None:
     """Data records of a delimited file, counted independently of DuckDB, streaming: line
     breaks (``breaks``, when already counted), unless that disagrees with ``expected`` (then
