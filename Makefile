@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install generate check lint bench clean
+.PHONY: run test install generate check lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ctdc-schema needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -40,7 +40,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/ctdc generate --check
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench examples fuzz
 	$(BIN)/mypy
 
 generate: $(STAMP)
@@ -52,6 +52,17 @@ ROWS ?= 1e6
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/engine.py --rows $(ROWS)
+
+## make fuzz: coverage-guided fuzzing (atheris) of the YAML loader and of the export reader
+##            and engine, FUZZ_SECONDS each (default 300); a crash stops it and fails
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	rm -rf build/fuzz && $(BIN)/python fuzz/harnesses.py seed build/fuzz
+	cd build/fuzz && ../../$(BIN)/python ../../fuzz/harnesses.py yaml yaml \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536
+	cd build/fuzz && ../../$(BIN)/python ../../fuzz/harnesses.py csv csv \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=3072 -max_len=8192
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -15,7 +15,7 @@ from pathlib import Path
 from ctdc_schema import resources, rules, vocabulary
 from ctdc_schema.crosswalk import loader, registry
 from ctdc_schema.errors import InputError, UsageError
-from ctdc_schema.findings import Report
+from ctdc_schema.findings import RULES, Report
 from ctdc_schema.rules.vocabulary import UNLOADABLE, check_vocabulary
 
 
@@ -28,9 +28,9 @@ def display_path(path: Path) -> str:
     return Path(relative).as_posix() if not relative.startswith("..") else path.resolve().as_posix()
 
 
-def _bundled_crosswalks() -> list[Path]:
+def _bundled_crosswalks(problems: list[registry.PathProblem]) -> list[Path]:
     try:
-        return registry.crosswalk_files(resources.data_dir("crosswalks"))
+        return registry.crosswalk_files(resources.data_dir("crosswalks"), problems)
     except UsageError:
         return []
 
@@ -41,7 +41,8 @@ def validate(paths: Sequence[Path] | None = None, schema: Path | str | None = No
     report = Report()
     schema_file = resources.schema_path(schema)
     check_schema = not paths
-    requested = _bundled_crosswalks() if not paths else registry.expand(paths)
+    problems: list[registry.PathProblem] = []
+    requested = _bundled_crosswalks(problems) if not paths else registry.expand(paths, problems)
     vocab: vocabulary.Vocabulary | None = None
     try:
         vocab = vocabulary.load(schema_file, full=check_schema)
@@ -57,7 +58,13 @@ def validate(paths: Sequence[Path] | None = None, schema: Path | str | None = No
     wanted = {display_path(p) for p in requested}
     report.files.extend(sorted(wanted))
     loaded: list[loader.LoadedCrosswalk] = []
-    for path in registry.context_files(requested):
+    context = registry.context_files(requested, problems)
+    for problem in dict.fromkeys(problems):
+        shown = display_path(problem.path)
+        report.findings.append(RULES[problem.code].at(problem.message, shown))
+        if shown not in report.files:
+            report.files.append(shown)
+    for path in context:
         shown = display_path(path)
         crosswalk, findings = loader.load(path, shown)
         if shown in wanted:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from ctdc_schema.errors import CtdcError
+from ctdc_schema.errors import CtdcError, UsageError, printable
 
 app = typer.Typer(
     name="ctdc",
@@ -103,14 +103,19 @@ def generate(
 FORMATS = ("text", "json", "github", "junit", "sarif")
 
 
-def _emit(text: str, output: Path | None) -> None:
-    """Write to ``output`` atomically, or to stdout."""
-    if output is None:
+def _emit(text: str, output: Path | None, inputs: Any = ()) -> None:
+    """Write to ``output`` atomically, or to stdout (no ``-o``, or ``-o -``). An output that
+    is one of the ``inputs`` is refused: a report must never overwrite what it reports on."""
+    if output is None or str(output) == "-":
         typer.echo(text, nl=False)
-    else:
-        from ctdc_schema import atomic
+        return
+    from ctdc_schema import atomic
 
+    atomic.refuse_overwrite(output, inputs)
+    try:
         atomic.write_text(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _use_color(choice: str, stream: Any = None) -> bool:
@@ -160,7 +165,6 @@ CrosswalksOption = Annotated[
 
 
 def _fail_on(value: str) -> str:
-    from ctdc_schema.errors import UsageError
 
     if value not in ("error", "warning", "never"):
         raise UsageError(f"--fail-on must be error, warning or never, not '{value}'")
@@ -171,7 +175,6 @@ def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
                 manifest: Path | None, delimiter: str | None) -> list[Any]:
     """The deliveries a data command was given: exports with --source, or a manifest."""
     from ctdc_schema import deliveries
-    from ctdc_schema.errors import UsageError
 
     listed: list[Any] = []
     if manifest is not None:
@@ -233,13 +236,13 @@ def validate(
                                             max_examples=max_examples, engine=engine)
     else:
         from ctdc_schema import checker
-        from ctdc_schema.errors import UsageError
 
         if delivered is not None or delimiter is not None:
             raise UsageError("--delivered and --delimiter apply to exports: give --source ID "
                              "or --manifest FILE")
         report = checker.validate(paths or None, schema)
-    _emit(reporter.render(report), output)
+    _emit(reporter.render(report), output,
+          [*(paths or []), *report.files, *([manifest] if manifest else [])])
     raise typer.Exit(report.exit_code(options.fail_on))
 
 
@@ -249,7 +252,6 @@ def rules_command(
 ) -> None:
     """List every rule, or explain one with a bad and a good example."""
     from ctdc_schema import rules
-    from ctdc_schema.errors import UsageError
     from ctdc_schema.findings import RULES
 
     rules.load_all()
@@ -279,7 +281,6 @@ def overlap(
 ) -> None:
     """Print which sources cover which vocabulary slots (exact / partial), and the overlap."""
     from ctdc_schema import overlap as overlap_module
-    from ctdc_schema.errors import UsageError
 
     if output_format not in ("text", "json"):
         raise UsageError(f"--format must be text or json, not '{output_format}'")
@@ -340,7 +341,6 @@ def transform(
 ) -> None:
     """Harmonise exports into one dataset of vocabulary records (DuckDB, streaming)."""
     from ctdc_schema import harmonise, reporters
-    from ctdc_schema.errors import UsageError
 
     chosen_fail_on = _fail_on(fail_on)
     exports = ([export] if export is not None else []) + list(inputs or [])
@@ -415,7 +415,7 @@ def run(argv: list[str] | None = None) -> int:
         typer.echo("ctdc: aborted", err=True)
         return 130
     except CtdcError as exc:
-        typer.echo(f"ctdc: error: {exc}", err=True)
+        typer.echo(f"ctdc: error: {printable(str(exc))}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         typer.echo("ctdc: interrupted", err=True)
@@ -423,7 +423,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, never a traceback (unless asked for)
         if os.environ.get("CTDC_DEBUG"):
             traceback.print_exc()
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        message = printable(" ".join(str(exc).split())) or type(exc).__name__
         typer.echo(f"ctdc: internal error: {message} (set CTDC_DEBUG=1 for details)", err=True)
         return 2
     return result if isinstance(result, int) else 0

@@ -7,6 +7,7 @@ kind without ever swallowing the second silently.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -21,12 +22,14 @@ class InputError(CtdcError):
 
     def __init__(
         self, message: str, path: Path | str | None = None, line: int | None = None,
-        column: int | None = None,
+        column: int | None = None, code: str | None = None,
     ) -> None:
         self.path = str(path) if path is not None else None
         self.line = line
         self.column = column
         self.detail = message
+        #: the rule the problem is a finding of, when a checker reports it as one
+        self.code = code
         super().__init__(self.format())
 
     def format(self) -> str:
@@ -47,8 +50,23 @@ class UsageError(CtdcError):
 
 
 def excerpt(text: str, limit: int = 40) -> str:
-    """A short, escaped excerpt of input text for a message: control characters, quotes of
-    other scripts and terminal escapes are shown as escapes, and never more than ``limit``
-    characters of a cell of unknown size."""
-    shown = text.encode("unicode_escape").decode("ascii")
+    """A short, escaped excerpt of input text for a message: what :func:`printable` escapes
+    (controls, terminal escapes, line separators, bidirectional marks) shown as escapes, and
+    never more than ``limit`` characters of a cell of unknown size."""
+    shown = printable(text)
     return shown if len(shown) <= limit else shown[:limit] + "..."
+
+
+#: characters that must not reach a terminal, a log line or an XML report raw: C0 and C1
+#: controls (tab and line breaks included: a report line must stay one line), DEL, the
+#: Unicode line and paragraph separators, the bidirectional controls (which can make a line
+#: read differently from what it holds), lone surrogates and the non-characters U+FFFE/FFFF
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e"
+                          "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character of :data:`_UNPRINTABLE` written as an escape
+    (``\\x1b``, ``\\u2028``): what a report shows can neither forge a second line, nor
+    colour a terminal, nor break the format it is written in."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from ctdc_schema.errors import printable
+
 
 class Severity(StrEnum):
     """How bad a finding is; ordered error > warning > info."""
@@ -45,6 +47,27 @@ class Related:
     line: int | None = None
     column: int | None = None
 
+    def __post_init__(self) -> None:
+        _printable(self, "message", "file")
+
+
+#: the longest a message (or a path inside a file) may be: input text reaches a report only
+#: as a short excerpt, whatever a rule quotes
+MAX_TEXT = 400
+
+
+def _printable(item: Any, *names: str) -> None:
+    """Escape what a report must not show raw, and cut what is too long, once, where findings
+    are made: every reporter (text, GitHub, JUnit, JSON, SARIF) then gets text it cannot be
+    forged by, of a bounded size."""
+    for name in names:
+        value = getattr(item, name)
+        if isinstance(value, str):
+            shown = printable(value)
+            if len(shown) > MAX_TEXT:
+                shown = shown[:MAX_TEXT] + "..."
+            object.__setattr__(item, name, shown)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -62,6 +85,9 @@ class Finding:
     #: in a data file, the name of the column (``line`` is then the row number a spreadsheet
     #: shows, the header being row 1)
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        _printable(self, "message", "file", "path", "field")
 
     @property
     def where(self) -> str:

@@ -248,6 +248,11 @@ def transform(deliveries: Sequence[Delivery], output: Path, *,
         if partition_by:
             raise UsageError("--layout and --partition-by cannot be combined")
     outputs.check_target(output, bool(partition_by))
+    atomic.refuse_overwrite(output, [d.path for d in deliveries], bool(partition_by))
+    for delivery in deliveries:  # a partitioned output replaces its folder whole
+        if partition_by and Path(os.path.realpath(delivery.path)).is_relative_to(
+                os.path.realpath(output)):
+            raise UsageError(f"-o {output} holds {delivery.path}, which is being read")
     by_source = _versions(deliveries, crosswalks)
     if engine == "reference":
         return _transform_reference(deliveries, by_source, output, fmt, layout, partition_by,
@@ -331,8 +336,10 @@ def _rejected_rows(con: Any, mapped: Mapped, result: Any) -> Iterator[list[str]]
 def _write_rejected(output: Path, rows: Sequence[Sequence[str]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    from ctdc_schema.engine.outputs import neutral
+
     writer.writerow(["file", "row", "finding", "column", "value"])
-    writer.writerows(rows)
+    writer.writerows([neutral(cell) for cell in row] for row in rows)
     atomic.write_text(rejected_path(output), buffer.getvalue())
 
 

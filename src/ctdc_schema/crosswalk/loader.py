@@ -36,8 +36,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ctdc_schema import resources, yamlsource
 from ctdc_schema.datamodel.crosswalk import Crosswalk
-from ctdc_schema.errors import InputError
-from ctdc_schema.findings import Finding, Related, Rule, Severity, format_path
+from ctdc_schema.errors import InputError, excerpt
+from ctdc_schema.findings import RULES, Finding, Related, Rule, Severity, format_path
 from ctdc_schema.rules.parsing import DUPLICATE_KEY, STRUCTURE, UNREADABLE, YAML_SYNTAX
 
 PathParts = tuple[str | int, ...]
@@ -203,24 +203,27 @@ def _describe(error: SchemaError, data: Any) -> tuple[PathParts, str]:
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             where = format_path(parts) or "the top level"
             others = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
-            return (*parts, key), f"unknown key '{key}'{others} in {where}{suggestion}"
+            return (*parts, key), f"unknown key '{excerpt(key, 60)}'{others} in {where}" \
+                                  f"{suggestion}"
     if validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         where = format_path(parts) or "the top level"
         return parts, f"missing required key '{missing}' in {where}"
     if validator == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
-        return parts, f"{json.dumps(error.instance)} is not one of: {options}"
+        return parts, f"{excerpt(json.dumps(error.instance), 60)} is not one of: {options}"
     if validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        shown = json.dumps(error.instance, ensure_ascii=False)
+        shown = excerpt(json.dumps(error.instance, ensure_ascii=False), 60)
         return parts, f"expected {expected}, found {shown}"
     if validator == "pattern":
-        return parts, f"{json.dumps(error.instance)} does not have the expected form " \
+        return parts, f"{excerpt(json.dumps(error.instance), 60)} does not have the " \
+                      "expected form " \
                       f"({error.schema.get('description', error.validator_value)})".rstrip()
     if validator == "format":
-        return parts, f"{json.dumps(error.instance)} is not a valid {error.validator_value} " \
+        return parts, f"{excerpt(json.dumps(error.instance), 60)} is not a valid " \
+                      f"{error.validator_value} " \
                       "(use ISO 8601, e.g. 2019-01-01)"
     if validator == "anyOf" and error.context:
         # Prefer the branch of the right shape (an object for a mapping): its error is the
@@ -262,6 +265,8 @@ class LoadedCrosswalk:
     raw: dict[str, Any]
     model: Crosswalk
     positions: Positions
+    #: the file's text as read (UTF-8, byte-order mark removed): checks never read it again
+    text: str = ""
 
     def at(
         self, rule: Rule, message: str, parts: Sequence[str | int],
@@ -301,11 +306,14 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
         text = yamlsource.read_text(path)
         node = yamlsource.compose(path, text)
     except InputError as exc:
-        if exc.detail.startswith("duplicate key"):
+        if exc.code is not None:
+            rule = RULES[exc.code]
+        elif exc.detail.startswith("duplicate key"):
             rule = DUPLICATE_KEY
         elif exc.detail.startswith(("YAML", "file holds no YAML")):
             rule = YAML_SYNTAX
-        elif exc.detail.startswith(("file not found", "is a directory", "cannot read")):
+        elif exc.detail.startswith(("file not found", "is a directory", "cannot read",
+                                    "is not a regular file")):
             raise  # nothing to check: a usage problem (exit 2), not a finding
         else:
             rule = UNREADABLE
@@ -324,7 +332,7 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
             findings.append(STRUCTURE.at(" ".join(str(error["msg"]).split()), file, line, column,
                                          format_path(parts)))
         return None, findings
-    return LoadedCrosswalk(file, path, raw, model, positions), []
+    return LoadedCrosswalk(file, path, raw, model, positions, text), []
 
 
 def load_valid(paths: Sequence[Path] | None = None) -> list[LoadedCrosswalk]:

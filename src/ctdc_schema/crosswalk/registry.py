@@ -7,50 +7,130 @@ even when only one file was named on the command line.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ctdc_schema.errors import UsageError
+from ctdc_schema.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 
+#: crosswalk files end in .yaml or .yml, in any case (1.0.0.YAML is a crosswalk)
 SUFFIXES = (".yaml", ".yml")
 
 
-def crosswalk_files(root: Path) -> list[Path]:
+@dataclass(frozen=True)
+class PathProblem:
+    """Something in a folder being checked that is not read: where, why, and its rule."""
+
+    path: Path
+    message: str
+    code: str  # "CW010" (not a file that may be read) | "CW011" (a source without versions)
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
+
+
+def _readable(path: Path, root: Path, problems: list[PathProblem]) -> bool:
+    """Whether ``path`` (found under ``root``) may be read: a regular file, or a symbolic
+    link that stays inside ``root`` and leads to one. Nothing outside the tree is read, and
+    only the link is named."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            problems.append(PathProblem(path, "a symbolic link that cannot be followed (a "
+                                              "loop, or its target is missing)", "CW010"))
+            return False
+        if not target.is_relative_to(root.resolve()):
+            problems.append(PathProblem(path, "a symbolic link that leads out of the folder "
+                                              "being checked: it is not read", "CW010"))
+            return False
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        problems.append(PathProblem(path, f"cannot be read ({exc.strerror})", "CW010"))
+        return False
+    if not stat.S_ISREG(mode):
+        problems.append(PathProblem(path, "not a regular file (a device, pipe or socket)",
+                                    "CW010"))
+        return False
+    return True
+
+
+def _walk(root: Path, problems: list[PathProblem], depth: int | None = None) -> list[Path]:
+    """The YAML files under ``root`` that may be read (see :func:`_readable`), sorted; hidden
+    entries are skipped, symbolic links to folders are not followed (no loops), and a folder
+    with nothing in it is reported when it is a source folder (``depth`` 1 below a root)."""
+    found: list[Path] = []
+    base = len(root.parts)
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        level = len(here.parts) - base
+        if depth is not None and level >= depth:
+            dirs[:] = []
+        files = [here / n for n in sorted(names) if _is_yaml(here / n)]
+        found.extend(f for f in files if _readable(f, root, problems))
+        if not files and not dirs and (depth is None or level == depth) and here != root:
+            problems.append(PathProblem(here, "a source folder with no crosswalk version "
+                                              "(<version>.yaml) in it", "CW011"))
+    return sorted(found)
+
+
+def _report(problems: list[PathProblem], collected: list[PathProblem] | None) -> None:
+    """Collect the problems, or, for a caller that cannot report findings, raise the first."""
+    if collected is not None:
+        collected.extend(problems)
+    elif problems:
+        first = problems[0]
+        raise InputError(f"{first.code} {first.message}", first.path)
+
+
+def crosswalk_files(root: Path, problems: list[PathProblem] | None = None) -> list[Path]:
     """Every ``<source>/<version>.yaml`` below ``root``, sorted."""
     if not root.is_dir():
         return []
-    return sorted(
-        p for p in root.glob("*/*") if p.suffix in SUFFIXES and not p.name.startswith(".")
-    )
+    found: list[PathProblem] = []
+    files = [f for f in _walk(root, found, depth=1) if f.parent != root]
+    _report(found, problems)
+    return files
 
 
-def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus YAML files found in named folders."""
+def expand(paths: Iterable[Path], problems: list[PathProblem] | None = None) -> list[Path]:
+    """Files named directly, plus the YAML files found in named folders."""
     files: list[Path] = []
+    found: list[PathProblem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(
-                p for p in path.rglob("*")
-                if p.suffix in SUFFIXES and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ))
-        elif path.exists():
-            files.append(path)
+            walked = _walk(path, found)
+            if not walked and not any(p.path == path for p in found) \
+                    and not any(p.path.is_relative_to(path) for p in found):
+                found.append(PathProblem(path, "holds no crosswalk files (<source>/"
+                                               "<version>.yaml)", "CW011"))
+            files.extend(walked)
+        elif path.exists() or path.is_symlink():
+            # a file named on the command line may be a link, but not out of the project
+            if _readable(path, Path.cwd(), found):
+                files.append(path)
         else:
             raise UsageError(f"no such file or folder: {path}")
+    _report(found, problems)
     return list(dict.fromkeys(files))
 
 
-def context_files(files: Iterable[Path]) -> list[Path]:
+def context_files(files: Iterable[Path],
+                  problems: list[PathProblem] | None = None) -> list[Path]:
     """The named files plus every crosswalk in the roots they belong to."""
     context = {f.resolve(): f for f in files}
     for file in list(context.values()):
-        for sibling in crosswalk_files(file.resolve().parent.parent):
+        for sibling in crosswalk_files(file.resolve().parent.parent, problems):
             context.setdefault(sibling.resolve(), sibling)
     return sorted(context.values(), key=lambda p: str(p.resolve()))
 

@@ -8,7 +8,9 @@ travel as parameters, never as SQL text.
 * Parquet keeps the vocabulary's types: enumerated slots are dictionary-encoded strings,
   lists are lists, absence is null;
 * CSV writes a list as JSON text (``["a","b"]``; ``[]`` is "known: none", an empty cell is
-  absence), so that nothing the vocabulary distinguishes is lost;
+  absence), so that nothing the vocabulary distinguishes is lost; a text cell that a
+  spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return
+  first) is written with a leading apostrophe, as spreadsheet users expect;
 * JSON Lines writes one object per record with absent slots left out, as the vocabulary's
   JSON Schema expects (``--layout ctdc-public`` writes the CTDC release layout instead, see
   :mod:`ctdc_schema.layouts.ctdc_public`).
@@ -70,8 +72,24 @@ def projection(fmt: str, columns: Sequence[OutputColumn], relation: str = "r",
     if fmt == "csv":
         return ", ".join(
             f"CAST(to_json({typed(c)}) AS VARCHAR) AS {c.name}" if c.sql_type.endswith("[]")
+            else f"{neutral_sql(typed(c))} AS {c.name}" if c.sql_type == "VARCHAR"
             else f"{typed(c)} AS {c.name}" for c in columns)
     return ", ".join(f"{typed(c)} AS {c.name}" for c in columns)
+
+
+#: the first characters that make a spreadsheet read a cell as a formula (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet will not run: an apostrophe before a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def neutral_sql(expr: str) -> str:
+    """:func:`neutral` in SQL."""
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+    return f"CASE WHEN LEFT({expr}, 1) IN ({starts}) THEN chr(39) || {expr} ELSE {expr} END"
 
 
 def copy_options(fmt: str, partition_by: Sequence[str] = ()) -> str:

@@ -45,6 +45,12 @@ SNIFF_DELIMITERS = ",;\t|"
 MAX_LINE_BYTES = 1 << 21
 #: delimited files up to this size are read into memory once (see :func:`materialize_bytes`)
 MATERIALIZE_BYTES = 256 << 20
+#: the most columns an export may have (the CTDC release has 64)
+MAX_COLUMNS = 4096
+#: the most bytes an .xlsx may unpack to, and the most it may unpack per byte stored (a
+#: workbook of ordinary data unpacks about 5 to 20 times; a zip bomb thousands of times)
+MAX_XLSX_UNPACKED = 1 << 30
+MAX_XLSX_RATIO = 200
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,9 @@ def _set_path(con: Any, path: Path) -> None:
 def _check_header(path: Path, header: list[str]) -> list[str]:
     if not header or header == [""]:
         raise InputError("the first row (the header) is empty", path, 1)
+    if len(header) > MAX_COLUMNS:
+        raise InputError(f"the header has {len(header):,} columns, over the limit of "
+                         f"{MAX_COLUMNS:,}", path, 1)
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in seen:
@@ -179,7 +188,8 @@ def _csv_header(path: Path, head: bytes, codec: str, bom: int, delimiter: str,
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
                                  quotechar=quote))
     except (StopIteration, csv.Error) as exc:
-        raise InputError(f"cannot read the header row: {exc}", path, 1) from None
+        raise InputError(f"cannot read the header row: {excerpt(str(exc), 80)}", path,
+                         1) from None
     return _check_header(path, header)
 
 
@@ -195,6 +205,8 @@ def open_csv(con: Any, path: Path, delimiter: str | None, encoding: str | None,
     if len(chosen) != 1 or chosen in "\r\n" or chosen == quote:
         raise InputError(f"the delimiter must be one character other than a quote or a line "
                          f"break, not '{excerpt(chosen)}'", path)
+    if size > HEAD_BYTES and b"\n" not in head:
+        raise InputError(f"the header is longer than {HEAD_BYTES:,} bytes", path, 1)
     header = _csv_header(path, head, codec, bom, chosen, quote)
     columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
     _set_path(con, path)
@@ -261,7 +273,7 @@ _REJECT_MESSAGES = {
     "fields": "not as many fields as the header ({message})",
     "encoding": "bytes that are not valid {codec}",
     "quote": "a quoted field that is never closed",
-    "size": f"a line longer than {MAX_LINE_BYTES} bytes",
+    "size": "a line longer than {limit:,} bytes",
 }
 
 
@@ -278,12 +290,19 @@ def _finish_csv(con: Any, opened: Opened, rows: int) -> None:
         kind = _reject_kind(error_type)
         if int(line) not in found:
             text = _REJECT_MESSAGES.get(kind, "{message}").format(
-                codec=codec, message=excerpt(" ".join(str(message).split()), 120))
+                codec=codec, message=excerpt(" ".join(str(message).split()), 120),
+                limit=MAX_LINE_BYTES)
             found[int(line)] = Rejected(int(line), kind, text)
-    opened.rejected = [found[line] for line in sorted(found)]
     opened.rows = rows
-    records = count_records(opened.path, codec, quote, expected=rows + len(opened.rejected),
-                            breaks=opened.line_count.result() if opened.line_count else None)
+    breaks = opened.line_count.result() if opened.line_count else None
+    records = count_records(opened.path, codec, quote, expected=rows + len(found),
+                            breaks=breaks)
+    if records is not None and records != rows + len(found):
+        # DuckDB drops a line over its size limit without logging it: find such lines
+        for line in _long_lines(opened.path, MAX_LINE_BYTES):
+            found.setdefault(line, Rejected(line, "size", _REJECT_MESSAGES["size"].format(
+                limit=MAX_LINE_BYTES)))
+    opened.rejected = [found[line] for line in sorted(found)]
     if records is not None and records != rows + len(opened.rejected):
         raise InputError(f"read {rows} rows and rejected {len(opened.rejected)}, but the file "
                          f"holds {records}: some rows could not be accounted for", opened.path)
@@ -307,6 +326,24 @@ def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             yield chunk
+
+
+def _long_lines(path: Path, limit: int) -> list[int]:
+    """The numbers of the lines longer than ``limit`` bytes, read in chunks."""
+    found, line, length = [], 1, 0
+    for chunk in _chunks(path):
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            length += (len(chunk) if end < 0 else end) - start
+            if end < 0:
+                break
+            if length > limit:
+                found.append(line)
+            line, length, start = line + 1, 0, end + 1
+    if length > limit:
+        found.append(line)
+    return found
 
 
 def _line_breaks(path: Path) -> tuple[int, bytes]:
@@ -351,9 +388,29 @@ def _count_quoted(path: Path, quote: bytes) -> int:
 
 
 # -- XLSX, JSON Lines, Parquet --------------------------------------------------------------------
+def _check_zip(path: Path) -> None:
+    """Refuse a workbook that is not a zip or would unpack past the limits (a zip bomb)
+    before any of it is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"not a readable .xlsx workbook (not a zip archive: {_one_line(exc)})",
+                         path) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    stored = max(sum(entry.compress_size for entry in entries), 1)
+    if unpacked > MAX_XLSX_UNPACKED or unpacked > MAX_XLSX_RATIO * stored:
+        raise InputError(f"the workbook unpacks to {unpacked:,} bytes from {stored:,}: over "
+                         f"the limits ({MAX_XLSX_UNPACKED:,} bytes, {MAX_XLSX_RATIO} times)",
+                         path)
+
+
 def open_xlsx(con: Any, path: Path) -> Opened:
     """The first sheet of a workbook, every cell as the text Excel shows (fastexcel)."""
     check_file(path)
+    _check_zip(path)
     import fastexcel
     import pyarrow as pa
 
@@ -383,33 +440,47 @@ def open_jsonl(con: Any, path: Path) -> Opened:
     check_file(path)
     _set_path(con, path)
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW src_json AS SELECT json, "
+        "CREATE OR REPLACE TEMP VIEW src_lines AS SELECT json, "
         "CAST(ROW_NUMBER() OVER () AS BIGINT) AS __row FROM read_json_objects("
-        "getvariable('src_path'), format = 'newline_delimited', ignore_errors = true)")
+        "getvariable('src_path'), format = 'newline_delimited', ignore_errors = true, "
+        f"maximum_object_size = {MAX_LINE_BYTES})")
     try:
         keys = [str(k) for (k,) in con.execute(
             "SELECT key FROM (SELECT UNNEST(json_keys(json)) AS key, MIN(__row) AS first "
-            "FROM src_json WHERE json_type(json) = 'OBJECT' GROUP BY key) "
-            "ORDER BY first, key").fetchall()]
+            "FROM src_lines WHERE json_type(json) = 'OBJECT' GROUP BY key) "
+            "ORDER BY first, key LIMIT ?", [MAX_COLUMNS + 1]).fetchall()]
     except Exception as exc:
+        if "maximum_object_size" in str(exc):
+            raise InputError(f"a line is longer than the limit of {MAX_LINE_BYTES:,} bytes",
+                             path) from None
         raise InputError(f"cannot read JSON Lines: {_one_line(exc)}", path) from None
     if not keys:
         raise InputError("no line is a JSON object with keys", path, 1)
+    if len(keys) > MAX_COLUMNS:
+        raise InputError(f"the objects have more than {MAX_COLUMNS} different keys", path)
     paths = ['$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys]
     con.execute("SET VARIABLE src_keys = ?", [paths])
     select = ", ".join(f"json_extract_string(json, getvariable('src_keys')[{i + 1}]) AS c{i}"
                        for i in range(len(keys)))
+    # a value that is a list or an object is not a cell: its line is rejected
+    nested = " OR ".join(f"json_type(json, getvariable('src_keys')[{i + 1}]) IN "
+                         "('OBJECT', 'ARRAY')" for i in range(len(keys)))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src_json AS SELECT json, __row, "
+                f"json_type(json) = 'OBJECT' AND NOT COALESCE({nested}, FALSE) AS __flat "
+                "FROM src_lines")
     con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {select}, __row FROM src_json "
-                "WHERE json_type(json) = 'OBJECT'")
+                "WHERE __flat")
     return Opened(path, keys, "jsonl")
 
 
 def _finish_jsonl(con: Any, opened: Opened, rows: int) -> None:
     opened.rows = rows
-    opened.rejected = [Rejected(int(row), "json", "not a JSON object")
-                       for (row,) in con.execute(
-                           "SELECT __row FROM src_json WHERE json IS NULL OR "
-                           "json_type(json) <> 'OBJECT' ORDER BY __row").fetchall()]
+    opened.rejected = [
+        Rejected(int(row), "json", "not a JSON object" if not whole else
+                 "a value is a list or an object, not text, a number or a boolean")
+        for row, whole in con.execute(
+            "SELECT __row, json_type(json) = 'OBJECT' FROM src_json "
+            "WHERE json IS NULL OR NOT __flat ORDER BY __row").fetchall()]
 
 
 def open_parquet(con: Any, path: Path) -> Opened:

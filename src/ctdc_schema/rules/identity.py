@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.errors import excerpt
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import file_check
 from ctdc_schema.vocabulary import Vocabulary
@@ -89,14 +91,20 @@ SCHEMA_LINE = "# yaml-language-server: $schema="
 
 @file_check
 def check_editor_schema(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
-    first = cw.path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    first = cw.text.split("\n", 1)[0].strip()
     if not first.startswith(SCHEMA_LINE):
         yield EDITOR_SCHEMA.at("first line is not '# yaml-language-server: $schema=...'",
                                cw.file, 1, 1)
         return
     target = first[len(SCHEMA_LINE):].strip()
     local = "://" not in target
-    if not target.endswith("crosswalk.schema.json") or (
-            local and not (cw.path.parent / target).is_file()):
-        yield EDITOR_SCHEMA.at(f"$schema={target} is not an existing crosswalk.schema.json",
+    # a local target is only looked for inside the working tree being checked (or the project
+    # the crosswalk belongs to, for installed crosswalks): never anywhere else on the machine
+    trees = (Path.cwd().resolve(), cw.root_key.parent)
+    resolved = (cw.path.parent / target).resolve() if local else None
+    if not target.endswith("crosswalk.schema.json") or (resolved is not None and (
+            not any(resolved.is_relative_to(tree) for tree in trees)
+            or not resolved.is_file())):
+        yield EDITOR_SCHEMA.at(f"$schema={excerpt(target, 60)} is not an existing "
+                               "crosswalk.schema.json in the tree being checked",
                                cw.file, 1, 1)
