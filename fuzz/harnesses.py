@@ -24,9 +24,9 @@ import atheris
 with atheris.instrument_imports(include=["ctdc_schema"]):
     from ctdc_schema import reporters, rules, vocabulary
     from ctdc_schema.crosswalk import loader
-    from ctdc_schema.findings import Report
     from ctdc_schema.engine import duckdb_engine
     from ctdc_schema.errors import CtdcError
+    from ctdc_schema.findings import Report
     from ctdc_schema.harmonise import crosswalks_by_source
     from ctdc_schema.rules import data as data_rules
 

@@ -7,7 +7,6 @@ so the fixtures also prove that nothing else fires.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -36,7 +35,7 @@ def expected(root: Path) -> set[tuple[str, int, str]]:
 def reported(root: Path) -> set[tuple[str, int, str]]:
     report = checker.validate([root], ROOT / "schema")
     return {
-        (Path(os.path.abspath(f.file)).relative_to(os.path.abspath(root)).as_posix(),
+        (Path(f.file).absolute().relative_to(root.absolute()).as_posix(),
          f.line or 0, f.code)
         for f in report.findings
     }
