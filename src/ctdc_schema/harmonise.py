@@ -57,19 +57,10 @@ def crosswalks_by_source(paths: Sequence[Path] | None = None,
                          wanted: set[str] | None = None) -> dict[str, list[Crosswalk]]:
     """Crosswalk versions (bundled, or under ``paths``) per source folder; only the sources in
     ``wanted`` are read when it is given."""
-    from ctdc_schema import resources
-    from ctdc_schema.crosswalk import loader, registry
-    from ctdc_schema.errors import InputError
+    from ctdc_schema.crosswalk import loader
 
-    roots = list(paths) if paths else [resources.data_dir("crosswalks")]
-    files = [p for p in registry.expand(roots) if wanted is None or p.parent.name in wanted]
     grouped: dict[str, list[Crosswalk]] = defaultdict(list)
-    for path in files:
-        crosswalk, findings = loader.load(path)
-        if crosswalk is None:
-            first = findings[0]
-            raise InputError(f"{first.code} {first.message} (run `ctdc validate` for all)",
-                             first.file, first.line, first.column)
+    for crosswalk in loader.load_valid(paths, wanted):
         grouped[crosswalk.source_folder].append(crosswalk.model)
     return dict(grouped)
 

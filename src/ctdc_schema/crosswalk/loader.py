@@ -335,8 +335,10 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
     return LoadedCrosswalk(file, path, raw, model, positions, text), []
 
 
-def load_valid(paths: Sequence[Path] | None = None) -> list[LoadedCrosswalk]:
-    """Crosswalks under ``paths`` (default: the bundled ones) for commands that *use* them.
+def load_valid(paths: Sequence[Path] | None = None,
+               sources: set[str] | None = None) -> list[LoadedCrosswalk]:
+    """Crosswalks under ``paths`` (default: the bundled ones) for commands that *use* them,
+    only those of ``sources`` (source folder names) when given.
 
     Unlike ``ctdc validate`` these commands cannot work around a broken file, so the first
     parse or format problem stops them as an input error that points at ``ctdc validate``.
@@ -345,6 +347,10 @@ def load_valid(paths: Sequence[Path] | None = None) -> list[LoadedCrosswalk]:
 
     files = registry.expand(paths) if paths else registry.crosswalk_files(
         resources.data_dir("crosswalks"))
+    if sources is not None:
+        files = [f for f in files if f.parent.name in sources]
+        if not files:
+            return []
     loaded = []
     for path in files:
         crosswalk, findings = load(path)
