@@ -17,8 +17,8 @@ schema_version: ">=1.0.0,<2.0.0"
 organisation: NGO
 unit_of_record: victim
 legal_definition: palermo
-valid_from: 2015-01-01
-missing_codes: [-99, Unknown, ""]
+valid_from: "2015-01-01"
+missing_codes: ["-99", Unknown, ""]
 variables:
 """
 
@@ -49,6 +49,33 @@ def test_source_codes_stay_text_even_unquoted(tmp_path: Path) -> None:
     assert list(crosswalk.model.variables[0].values or {}) == [
         "No", "yes", "01", "1.0", "true", "~", "-99"]
     assert crosswalk.model.missing_codes == ["-99", "Unknown", ""]
+
+
+@pytest.mark.parametrize(("written", "reading"), [
+    ("2015-01-01", "a date"), ("-99", "an integer"), ("01", "an integer"), ("1.5", "a number"),
+    ("No", "a boolean"), ("off", "a boolean"),
+])
+def test_values_yaml_1_1_reads_otherwise_must_be_quoted(tmp_path: Path, written: str,
+                                                        reading: str) -> None:
+    # ctdc reads them as text either way; PyYAML and linkml-validate do not (CW012)
+    path = write(tmp_path, f"""  - column: Answer
+    slot: abducted
+    predicate: exactMatch
+    values:
+      "Yes": "true"
+      {written}: "false"
+    transform: {{type: flags, true_codes: ["1"], false_codes: [{written}]}}
+""")
+    crosswalk, findings = load(path)
+    assert crosswalk is not None  # the crosswalk is still read, as text
+    assert [(f.code, f.path, f.line, f.message) for f in findings] == [(
+        "CW012", "variables[0].transform.false_codes[0]", 16,
+        f'{written} is text here, but YAML 1.1 readers (PyYAML, linkml-validate) read it as '
+        f'{reading}; quote it: "{written}"')]
+    assert crosswalk.model.variables[0].transform.false_codes == [written]
+    quoted = path.read_text().replace(f"[{written}]", f'["{written}"]')
+    path.write_text(quoted)
+    assert load(path)[1] == []
 
 
 def test_short_forms_expand_to_the_model_shape() -> None:

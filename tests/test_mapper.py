@@ -145,9 +145,9 @@ def test_a_delivery_axis_source_needs_the_delivery_date() -> None:
 
 def _registration_versions(tmp_path: Path) -> list[Crosswalk]:
     base = (ROOT / "crosswalks" / "iom" / "2.0.0.yaml").read_text(encoding="utf-8")
-    first = base.replace("valid_to: null", "valid_to: 2017-01-01")
+    first = base.replace("valid_to: null", "valid_to: \"2017-01-01\"")
     second = base.replace("version: 2.0.0", "version: 2.1.0").replace(
-        "valid_from: 2002-01-01", "valid_from: 2017-01-01")
+        "valid_from: \"2002-01-01\"", "valid_from: \"2017-01-01\"")
     found = []
     for name, text in (("2.0.0", first), ("2.1.0", second)):
         path = tmp_path / "iom" / f"{name}.yaml"

@@ -95,7 +95,9 @@ def test_bad_partition_and_format_options(tmp_path: Path,
     assert "not a slot of the record" in capsys.readouterr().err
     assert run(["transform", str(IOM), "-s", "iom", "-o", str(tmp_path / "x"),
                 "--format", "xml"]) == 2
-    assert "--format must be parquet, csv or jsonl" in capsys.readouterr().err
+    assert capsys.readouterr().err.endswith(
+        "Error: Invalid value for '--format' / '-f': Value error, 'xml' is not one of "
+        "'parquet', 'csv', 'jsonl'.\n")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -7,7 +7,7 @@ import re
 from conftest import ROOT
 from ruamel.yaml import YAML
 
-from ctdc_schema.cli import FORMATS, run
+from ctdc_schema.cli import ReportFormat, run
 
 
 def test_pre_commit_hook_runs_ctdc_validate_on_crosswalks() -> None:
@@ -26,9 +26,11 @@ def test_action_installs_itself_and_annotates() -> None:
     assert action["runs"]["using"] == "composite"
     scripts = " ".join(step.get("run", "") for step in action["runs"]["steps"])
     assert '"${{ github.action_path }}"' in scripts
-    command = re.search(r"ctdc validate [^\n]*", scripts)
+    assert 'bash "${{ github.action_path }}/action/validate.sh"' in scripts
+    command = re.search(r"ctdc validate [^\n]*",
+                        (ROOT / "action" / "validate.sh").read_text(encoding="utf-8"))
     assert command and "--format github" in command.group(0)
-    assert "github" in FORMATS
+    assert "github" in {f.value for f in ReportFormat}
     assert set(action["inputs"]) == {"paths", "fail-on", "python-version"}
 
 

@@ -22,7 +22,7 @@ WARNINGS = DATA / "rules" / "CW501"  # two warnings only
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    return checker.validate([ERRORS, WARNINGS], ROOT / "schema")
+    return checker.validate([ERRORS, WARNINGS], ROOT / "schema", bundled=False)
 
 
 def test_json_shape(report: Report) -> None:

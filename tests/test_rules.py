@@ -33,7 +33,8 @@ def expected(root: Path) -> set[tuple[str, int, str]]:
 
 
 def reported(root: Path) -> set[tuple[str, int, str]]:
-    report = checker.validate([root], ROOT / "schema")
+    # each fixture is judged alone; CW105 is about the bundled crosswalks, so it sees them
+    report = checker.validate([root], ROOT / "schema", bundled=root.name == "CW105")
     return {
         (Path(f.file).absolute().relative_to(root.absolute()).as_posix(),
          f.line or 0, f.code)

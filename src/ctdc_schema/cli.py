@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from ctdc_schema.errors import CtdcError, UsageError, printable
@@ -22,10 +22,68 @@ app = typer.Typer(
     name="ctdc",
     help="Check and generate the CTDC shared vocabulary and its crosswalks.",
     no_args_is_help=True,
-    add_completion=False,
+    # `ctdc --install-completion` / `--show-completion` (bash, zsh, fish, PowerShell)
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class ReportFormat(StrEnum):
+    """Report formats of ``ctdc validate`` (choices shown in ``--help``)."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+    sarif = "sarif"
+
+
+class Color(StrEnum):
+    """When text output is coloured."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class FailOn(StrEnum):
+    """The least severe finding that makes the exit code 1."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+class Engine(StrEnum):
+    """The engines that run a compiled crosswalk."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+    reference = "reference"
+
+
+class Dialect(StrEnum):
+    """SQL dialects of ``transform --explain``."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class TableFormat(StrEnum):
+    """Output of ``ctdc overlap``."""
+
+    text = "text"
+    json = "json"
+
+
+class DataFormat(StrEnum):
+    """Files ``ctdc transform`` writes."""
+
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
 
 SchemaOption = Annotated[
     Path | None,
@@ -42,11 +100,9 @@ def _version_callback(value: bool) -> None:
 
         from ctdc_schema import __version__, vocabulary_version
 
-        linkml_version = dist_version("linkml")
-
         typer.echo(
             f"ctdc-schema {__version__} (vocabulary {vocabulary_version()}, "
-            f"linkml {linkml_version})"
+            f"linkml-runtime {dist_version('linkml-runtime')})"
         )
         raise typer.Exit(0)
 
@@ -62,7 +118,7 @@ def _root(
     """Check and generate the CTDC shared vocabulary and its crosswalks."""
 
 
-@app.command()
+@app.command(short_help="Regenerate JSON Schema, Python classes and docs from schema/.")
 def generate(
     check: Annotated[
         bool,
@@ -80,8 +136,8 @@ def generate(
     from ctdc_schema import resources
 
     schema_dir = resources.schema_path(schema).parent
-    root = output if output is not None else gen.default_root(schema_dir)
     rendered = gen.render(schema_dir)
+    root = output if output is not None else gen.default_root(schema_dir)
     if check:
         drifts = gen.drift(root, rendered)
         for item in drifts:
@@ -100,15 +156,18 @@ def generate(
     typer.echo(f"{changed} file(s) changed, {len(rendered) - changed} unchanged")
 
 
-FORMATS = ("text", "json", "github", "junit", "sarif")
+def _to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
 
 
-def _emit(text: str, output: Path | None, inputs: Any = ()) -> None:
+def _emit(text: str, output: Path | None, inputs: Any = (), color: bool = False) -> None:
     """Write to ``output`` atomically, or to stdout (no ``-o``, or ``-o -``). An output that
-    is one of the ``inputs`` is refused: a report must never overwrite what it reports on."""
-    if output is None or str(output) == "-":
-        typer.echo(text, nl=False)
+    is one of the ``inputs`` is refused: a report must never overwrite what it reports on.
+    ``color`` keeps colour codes even when stdout is a pipe (``--color always``)."""
+    if _to_stdout(output):
+        typer.echo(text, nl=False, color=color or None)
         return
+    assert output is not None
     from ctdc_schema import atomic
 
     atomic.refuse_overwrite(output, inputs)
@@ -119,6 +178,8 @@ def _emit(text: str, output: Path | None, inputs: Any = ()) -> None:
 
 
 def _use_color(choice: str, stream: Any = None) -> bool:
+    """``--color``: always, never, or (auto) when the stream is a terminal and NO_COLOR is
+    unset (https://no-color.org)."""
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
@@ -127,8 +188,7 @@ def _use_color(choice: str, stream: Any = None) -> bool:
 
 
 FailOnOption = Annotated[
-    str, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse: "
-                                        "error, warning or never."),
+    FailOn, typer.Option("--fail-on", help="Exit 1 on findings of this severity or worse."),
 ]
 SourceOption = Annotated[
     list[str] | None,
@@ -155,20 +215,13 @@ ExamplesOption = Annotated[
                       help="First row numbers listed per data finding."),
 ]
 EngineOption = Annotated[
-    str, typer.Option("--engine", help="duckdb (default), spark (needs the `spark` extra) "
-                                       "or reference (the row-at-a-time oracle)."),
+    Engine, typer.Option("--engine", help="DuckDB; Spark (needs the `spark` extra); or the "
+                                          "row-at-a-time reference oracle."),
 ]
 CrosswalksOption = Annotated[
     list[Path] | None, typer.Option("--crosswalks", metavar="DIR",
                                     help="Crosswalks to use (default: the bundled ones)."),
 ]
-
-
-def _fail_on(value: str) -> str:
-
-    if value not in ("error", "warning", "never"):
-        raise UsageError(f"--fail-on must be error, warning or never, not '{value}'")
-    return value
 
 
 def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
@@ -193,64 +246,87 @@ def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
                      for path, source in zip(exports, chosen, strict=True)]
 
 
-@app.command()
+@app.command(short_help="Check crosswalks, or partner exports against theirs.")
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Crosswalk files or folders (default: the vocabulary and every "
-                            "bundled crosswalk); with --source or --manifest, export files.",
-                       show_default=False),
+        typer.Argument(metavar="PATH", show_default=False, hidden=True),
     ] = None,
     source: SourceOption = None,
     delivered: DeliveredOption = None,
     manifest: ManifestOption = None,
     delimiter: DelimiterOption = None,
     max_examples: ExamplesOption = 5,
-    engine: EngineOption = "duckdb",
+    engine: EngineOption = Engine.duckdb,
     crosswalks: CrosswalksOption = None,
     schema: SchemaOption = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
-    ] = "text",
-    fail_on: FailOnOption = "error",
+        ReportFormat, typer.Option("--format", "-f", help="Report format."),
+    ] = ReportFormat.text,
+    fail_on: FailOnOption = FailOn.error,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", metavar="CODES",
+                                       help="Report only these rules (codes or prefixes, "
+                                            "comma-separated: CW2,CW501)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", metavar="CODES",
+                                       help="Do not report these rules (codes or prefixes)."),
+    ] = None,
+    bundled: Annotated[
+        bool, typer.Option("--bundled/--no-bundled",
+                           help="Compare the crosswalks with the ones bundled with ctdc-schema."),
+    ] = True,
     color: Annotated[
-        str, typer.Option("--color", help="Colour text output: auto, always or never."),
-    ] = "auto",
+        Color, typer.Option("--color", help="Colour text output (auto: on a terminal)."),
+    ] = Color.auto,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE",
-                                  help="Write the report to FILE instead of stdout."),
+                                  help="Write the report to FILE (- for stdout)."),
     ] = None,
 ) -> None:
-    """Check the vocabulary and crosswalks, or partner exports against their crosswalk;
-    report findings with stable rule codes."""
+    """Check crosswalks, or partner exports against their crosswalk; report findings with
+    stable rule codes (`ctdc rules` explains them).
+
+    PATH: crosswalk files or folders (default: the vocabulary and every bundled crosswalk),
+    always checked together with the bundled crosswalks; with --source or --manifest, export
+    files.
+    """
     from ctdc_schema import reporters
 
-    options = reporters.RenderOptions(color=_use_color(color) and output is None,
-                                      fail_on=_fail_on(fail_on))  # type: ignore[arg-type]
-    reporter = reporters.get(output_format, options)
+    colored = _use_color(color) and _to_stdout(output)
+    options = reporters.RenderOptions(color=colored, fail_on=fail_on.value)
+    reporter = reporters.get(output_format.value, options)
+    from ctdc_schema import settings
+
+    selection = settings.find().override(select, ignore)
     if source or manifest is not None:
         from ctdc_schema import harmonise
 
         inputs = _deliveries(paths or [], source or [], delivered, manifest, delimiter)
         report = harmonise.validate_exports(inputs, schema=schema, crosswalks=crosswalks,
-                                            max_examples=max_examples, engine=engine)
+                                            max_examples=max_examples, engine=engine.value)
+        report = settings.apply(report, selection)
     else:
         from ctdc_schema import checker
 
         if delivered is not None or delimiter is not None:
             raise UsageError("--delivered and --delimiter apply to exports: give --source ID "
                              "or --manifest FILE")
-        report = checker.validate(paths or None, schema)
+        report = checker.validate(paths or None, schema, bundled=bundled, selection=selection)
     _emit(reporter.render(report), output,
-          [*(paths or []), *report.files, *([manifest] if manifest else [])])
+          [*(paths or []), *report.files, *([manifest] if manifest else [])],
+          color=colored)
     raise typer.Exit(report.exit_code(options.fail_on))
 
 
-@app.command("rules")
+@app.command("rules", short_help="List the rules, or explain one.")
 def rules_command(
-    code: Annotated[str | None, typer.Argument(help="Explain this rule, e.g. CW202.")] = None,
+    code: Annotated[
+        str | None, typer.Argument(metavar="CODE", show_default=False, hidden=True),
+    ] = None,
 ) -> None:
-    """List every rule, or explain one with a bad and a good example."""
+    """List every rule, or explain the rule CODE (e.g. CW202) with a bad and a good example."""
     from ctdc_schema import rules
     from ctdc_schema.findings import RULES
 
@@ -268,31 +344,32 @@ def rules_command(
 
 PathsArgument = Annotated[
     list[Path] | None,
-    typer.Argument(help="Crosswalk files or folders (default: every bundled crosswalk).",
-                   show_default=False),
+    typer.Argument(metavar="PATH", show_default=False, hidden=True),
 ]
 
 
-@app.command()
+@app.command(short_help="Which sources cover which vocabulary slots.")
 def overlap(
     paths: PathsArgument = None,
     schema: SchemaOption = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Table format."),
+    ] = TableFormat.text,
 ) -> None:
-    """Print which sources cover which vocabulary slots (exact / partial), and the overlap."""
+    """Print which sources cover which vocabulary slots (exact / partial), and the overlap.
+
+    PATH: crosswalk files or folders (default: every bundled crosswalk).
+    """
     from ctdc_schema import overlap as overlap_module
 
-    if output_format not in ("text", "json"):
-        raise UsageError(f"--format must be text or json, not '{output_format}'")
     table = overlap_module.compute(paths or None, schema)
     typer.echo(table.render_text() if output_format == "text" else table.render_json(), nl=False)
 
 
-@app.command()
+@app.command(short_help="Harmonise exports into vocabulary records.")
 def transform(
     export: Annotated[
-        Path | None, typer.Argument(help="The export file (or give --input, or --manifest).",
-                                    show_default=False),
+        Path | None, typer.Argument(metavar="EXPORT", show_default=False, hidden=True),
     ] = None,
     inputs: Annotated[
         list[Path] | None,
@@ -308,8 +385,8 @@ def transform(
                                        "or .jsonl; a folder with --partition-by."),
     ] = None,
     output_format: Annotated[
-        str | None, typer.Option("--format", "-f",
-                                 help="parquet, csv or jsonl (default: from the file name)."),
+        DataFormat | None, typer.Option("--format", "-f",
+                                        help="File format (default: from the file name)."),
     ] = None,
     layout: Annotated[
         str | None, typer.Option("--layout", metavar="NAME",
@@ -330,35 +407,38 @@ def transform(
         bool, typer.Option("--explain", help="Print the compiled SQL plan and exit."),
     ] = False,
     dialect: Annotated[
-        str, typer.Option("--dialect", help="SQL dialect of --explain: duckdb or spark."),
-    ] = "duckdb",
-    engine: EngineOption = "duckdb",
+        Dialect, typer.Option("--dialect", help="SQL dialect of --explain."),
+    ] = Dialect.duckdb,
+    engine: EngineOption = Engine.duckdb,
     delimiter: DelimiterOption = None,
     max_examples: ExamplesOption = 5,
-    fail_on: FailOnOption = "error",
+    fail_on: FailOnOption = FailOn.error,
     crosswalks: CrosswalksOption = None,
     schema: SchemaOption = None,
 ) -> None:
-    """Harmonise exports into one dataset of vocabulary records (DuckDB, streaming)."""
+    """Harmonise exports into one dataset of vocabulary records (DuckDB, streaming).
+
+    EXPORT: the export file (or give --input, or --manifest).
+    """
     from ctdc_schema import harmonise, reporters
 
-    chosen_fail_on = _fail_on(fail_on)
     exports = ([export] if export is not None else []) + list(inputs or [])
     deliveries = _deliveries(exports, source or [], delivered, manifest, delimiter)
     if explain:
-        typer.echo(harmonise.explain(deliveries[0], dialect, schema=schema,
+        typer.echo(harmonise.explain(deliveries[0], dialect.value, schema=schema,
                                      crosswalks=crosswalks), nl=False)
         return
     if output is None:
         raise UsageError("give --output FILE (.parquet, .csv or .jsonl)")
     partitions = [p.strip() for p in partition_by.split(",") if p.strip()] \
         if partition_by else []
-    report = harmonise.transform(deliveries, output, output_format=output_format,
+    report = harmonise.transform(deliveries, output,
+                                 output_format=output_format.value if output_format else None,
                                  layout=layout, partition_by=partitions,
-                                 allow_errors=allow_errors, engine=engine, schema=schema,
+                                 allow_errors=allow_errors, engine=engine.value, schema=schema,
                                  crosswalks=crosswalks, max_examples=max_examples)
     options = reporters.RenderOptions(color=_use_color("auto", sys.stderr),
-                                      fail_on=chosen_fail_on)  # type: ignore[arg-type]
+                                      fail_on=fail_on.value)
     if report.findings:
         typer.echo(reporters.get("text", options).render(report), err=True, nl=False)
     errors = report.exit_code("error")
@@ -382,8 +462,38 @@ def transform(
     raise typer.Exit(report.exit_code(options.fail_on))
 
 
+@app.command("schema", short_help="The crosswalk JSON Schema, for editors.")
+def schema_command(
+    path: Annotated[
+        bool, typer.Option("--path", help="Print where the installed copy is."),
+    ] = False,
+    modeline: Annotated[
+        bool, typer.Option("--modeline", help="Print the first line a crosswalk needs for "
+                                              "completion in editors."),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write the JSON Schema to FILE (- for stdout)."),
+    ] = None,
+) -> None:
+    """Print the crosswalk format's JSON Schema (what editors complete and check against),
+    where its installed copy is (--path), or the line that points editors at it
+    (--modeline)."""
+    from ctdc_schema import resources
+
+    if path and modeline:
+        raise UsageError("give --path or --modeline, not both")
+    if path:
+        typer.echo(resources.crosswalk_schema())
+    elif modeline:
+        typer.echo(resources.EDITOR_SCHEMA_LINE + resources.CROSSWALK_SCHEMA_URL)
+    else:
+        _emit(resources.crosswalk_schema().read_text(encoding="utf-8"), output)
+
+
 export_app = typer.Typer(help="Export the specification in other formats.", no_args_is_help=True)
-app.add_typer(export_app, name="export")
+app.add_typer(export_app, name="export",
+              short_help="Export the crosswalks in other formats (SSSOM).")
 
 
 @export_app.command("sssom")
@@ -395,25 +505,29 @@ def export_sssom(
                                   help="Write the TSV to FILE instead of stdout."),
     ] = None,
 ) -> None:
-    """Write the crosswalks' value mappings as an SSSOM TSV (literal subjects)."""
+    """Write the crosswalks' value mappings as an SSSOM TSV.
+
+    PATH: crosswalk files or folders (default: every bundled crosswalk).
+    """
     from ctdc_schema import sssom
 
     _emit(sssom.export(paths or None, schema), output)
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI with ``argv`` and return the exit code instead of exiting."""
+    """Run the CLI with ``argv`` and return the exit code instead of exiting.
+
+    Click runs in standalone mode, so that *it* prints its usage errors (``Usage: ...``,
+    ``Try 'ctdc -h' for help.``, exit 2) with whichever click typer brings: typer 0.2x vendors
+    its own, and catching ``click.ClickException`` here would miss every one of them.
+    """
     try:
-        # In non-standalone mode click *returns* the code of `typer.Exit` instead of raising.
-        result = app(args=argv, prog_name="ctdc", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
-    except click.exceptions.Abort:
-        typer.echo("ctdc: aborted", err=True)
-        return 130
+        app(args=argv, prog_name="ctdc", standalone_mode=True)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        typer.echo(str(exc.code), err=True)
+        return 1
     except CtdcError as exc:
         typer.echo(f"ctdc: error: {printable(str(exc))}", err=True)
         return exc.exit_code
@@ -426,7 +540,7 @@ def run(argv: list[str] | None = None) -> int:
         message = printable(" ".join(str(exc).split())) or type(exc).__name__
         typer.echo(f"ctdc: internal error: {message} (set CTDC_DEBUG=1 for details)", err=True)
         return 2
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def main() -> None:

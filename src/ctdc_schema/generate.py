@@ -24,7 +24,6 @@ from ctdc_schema.vocabulary import (
     CONTAINER_CLASS,
     INDEX_FILE,
     Vocabulary,
-    annotations_of,
     render_index,
 )
 
@@ -51,35 +50,71 @@ TARGETS: tuple[Target, ...] = (
     Target("manifest.yaml", "manifest", "Manifest", f"{DOCS_DIR}/manifest-format"),
 )
 
-#: JSON Schema for the hand-editing short forms of a slot (annotation `shorthand` in the
-#: schema): LinkML cannot express "a string or a list" without any_of, which its generators
-#: render unreliably (linkml/linkml#3426), so the loader normalises and the schema accepts both.
-_STRINGS = {"type": "array", "items": {"type": "string"}}
+def _normal_form(schema_dir: Path, schema_file: str, into: Path) -> Path:
+    """A copy of ``schema_dir`` where every slot annotated ``normal_form`` holds only the form
+    the loader normalises it to (``list``: a multivalued string; ``single``: one string).
+
+    The schema models the files as written (``any_of``: a name or a list), which is what the
+    JSON Schema and linkml-validate check; the Python classes hold what the loader builds.
+    gen-pydantic cannot render a multivalued ``any_of`` branch (linkml/linkml#3426), so it is
+    given the normal form itself rather than a union it would get wrong.
+    """
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")  # keeps the order of everything, which the classes follow
+    document = yaml.load((schema_dir / schema_file).read_text(encoding="utf-8"))
+    slots = [*(document.get("slots") or {}).values(),
+             *(attribute for cls in (document.get("classes") or {}).values()
+               for attribute in (cls.get("attributes") or {}).values())]
+    normalised = False
+    for slot in slots:
+        form = (slot.get("annotations") or {}).get("normal_form")
+        if form is not None:
+            slot.pop("any_of", None)
+            slot["range"] = "string"
+            slot["multivalued"] = form == "list"
+            normalised = True
+    if not normalised:
+        return schema_dir / schema_file
+    into.mkdir()
+    for source in sorted(schema_dir.glob("*.yaml")):
+        shutil.copyfile(source, into / source.name)
+    with (into / schema_file).open("w", encoding="utf-8") as handle:
+        yaml.dump(document, handle)
+    return into / schema_file
 
 
-def _shorthand(kind: str, generated: dict[str, Any]) -> dict[str, Any]:
-    description = generated.get("description", "")
-    if kind == "scalar_or_list":
-        return {"anyOf": [{"type": "string"}, {**_STRINGS, "minItems": 1}],
-                "description": description}
-    if kind == "value_target":
-        target = generated["additionalProperties"]["anyOf"]
-        return {**generated, "additionalProperties": {
-            "anyOf": [{"type": "string"}, _STRINGS, *target],
-        }}
-    raise ValueError(f"unknown shorthand '{kind}'")
+def _add_completion(document: dict[str, Any], vocab: Vocabulary) -> None:
+    """Let editors complete, and underline, slot names and each slot's target values.
 
+    A variable gets an ``allOf``: the slot names as an enum, and per enum-ranged slot an
+    ``if slot == X then values' targets are X's permissible values``. The loader leaves this
+    part out (:func:`ctdc_schema.crosswalk.loader.schema_validator`): ``ctdc validate`` reports
+    the same mistakes itself, with rule codes and "did you mean" (CW201, CW202).
+    """
+    defs = document["$defs"]
+    parts: list[dict[str, Any]] = [{"properties": {"slot": {"enum": sorted(vocab.slots)}}}]
+    for slot in sorted(vocab.slots):
+        enum = vocab.slots[slot].enum
+        if enum is None:
+            continue
+        name = f"vocabulary.{enum}"  # each vocabulary enum once, whichever slots use it
+        defs[name] = {"description": f"The values of {enum} in the vocabulary.",
+                      "enum": list(vocab.enum_values(enum))}
+        one = {"$ref": f"#/$defs/{name}"}
+        many = {"type": "array", "items": one}
+        target = {"properties": {"value": {"anyOf": [one, {"type": "null"}]}, "values": many}}
+        parts.append({
+            "if": {"properties": {"slot": {"const": slot}}, "required": ["slot"]},
+            "then": {"properties": {"values": {"additionalProperties": {"anyOf": [
+                one, many, {"type": "null"},
+                {"type": "object", **target,
+                 "properties": {**target["properties"],
+                                "cases": {"items": {"type": "object", **target}}}},
+            ]}}}},
+        })
+    document["$defs"]["Variable"]["allOf"] = parts
 
-def _apply_shorthands(document: dict[str, Any], schema_file: Path) -> None:
-    from linkml_runtime.utils.schemaview import SchemaView
-
-    view = SchemaView(str(schema_file))
-    for class_name in view.all_classes():
-        properties = document.get("$defs", {}).get(class_name, {}).get("properties", {})
-        for name in view.class_slots(class_name):
-            kind = annotations_of(view.induced_slot(name, class_name)).get("shorthand")
-            if kind is not None and name in properties:
-                properties[name] = _shorthand(kind, properties[name])
 
 #: folders whose whole content is generated: files there that are not rendered are orphans
 OWNED_DIRS: tuple[str, ...] = (DOCS_DIR, JSONSCHEMA_DIR)
@@ -108,10 +143,15 @@ def _header(source: str) -> str:
     )
 
 
-def _render_target(target: Target, schema_dir: Path, tmp: Path) -> dict[str, bytes]:
-    from linkml.generators.docgen import DocGenerator
-    from linkml.generators.jsonschemagen import JsonSchemaGenerator
-    from linkml.generators.pydanticgen import PydanticGenerator
+def _render_target(target: Target, schema_dir: Path, tmp: Path,
+                   vocab: Vocabulary) -> dict[str, bytes]:
+    try:
+        from linkml.generators.docgen import DocGenerator
+        from linkml.generators.jsonschemagen import JsonSchemaGenerator
+        from linkml.generators.pydanticgen import PydanticGenerator
+    except ImportError:  # validation needs only linkml-runtime; generation is an extra
+        raise UsageError("`ctdc generate` needs linkml's generators: "
+                         "pip install 'ctdc-schema[generate]'") from None
 
     main = schema_dir / target.schema_file
     out: dict[str, bytes] = {}
@@ -121,7 +161,8 @@ def _render_target(target: Target, schema_dir: Path, tmp: Path) -> dict[str, byt
         mergeimports=True,
     ).serialize()
     document = json.loads(generated_json)
-    _apply_shorthands(document, main)
+    if target.stem == "crosswalk":
+        _add_completion(document, vocab)
     document["$comment"] = (
         f"GENERATED by `ctdc generate` from schema/{target.schema_file}; do not edit. "
         f"The root validates one {target.top_class}; validate a single item against its "
@@ -131,7 +172,8 @@ def _render_target(target: Target, schema_dir: Path, tmp: Path) -> dict[str, byt
         json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     ).encode()
 
-    code = PydanticGenerator(str(main), metadata=False, metadata_mode=None).serialize()
+    normal = _normal_form(schema_dir, target.schema_file, tmp / f"normal-{target.stem}")
+    code = PydanticGenerator(str(normal), metadata=False, metadata_mode=None).serialize()
     out[f"{DATAMODEL_DIR}/{target.stem}.py"] = (_header(target.schema_file) + code).encode()
 
     if target.docs_dir:
@@ -196,7 +238,7 @@ def render(schema_dir: Path) -> dict[str, bytes]:
         vocab = Vocabulary(work / resources.MAIN_SCHEMA_FILE)  # located errors first
         rendered[INDEX_FILE] = render_index(vocab)
         for target in TARGETS:
-            rendered.update(_render_target(target, work, tmp))
+            rendered.update(_render_target(target, work, tmp, vocab))
         rendered.update(render_rule_docs())
         leaked = [path for path, data in rendered.items() if tmp_name.encode() in data]
     if leaked:  # a generator embedded a temporary path: the output would not be reproducible

@@ -54,7 +54,8 @@ class Overlap:
     def render_text(self) -> str:
         names = [s.split("@")[0] for s in self.sources]
         width = max(len(s) for s in self.slots) if self.slots else 4
-        columns = [max(len(n), len(PARTIAL)) for n in names]
+        # wide enough for the name and for every word a cell can hold ("declared")
+        columns = [max(len(n), *(len(k) for k in (EXACT, PARTIAL, DECLARED))) for n in names]
         lines = ["  ".join([f"{'slot':<{width}}", *(f"{n:<{w}}" for n, w in zip(
             names, columns, strict=True))]).rstrip()]
         lines.append("  ".join(["-" * width, *("-" * w for w in columns)]))
@@ -72,7 +73,12 @@ class Overlap:
                          f"{kinds.count(DECLARED)} declared in the crosswalk header")
         for pair, count in self.pairs().items():
             lines.append(f"shared by {pair}: {count}")
-        lines.append(f"shared by all {len(self.sources)} sources: {len(self.shared())} data slots")
+        if len(self.sources) == 1:
+            lines.append("one source only: nothing to compare it with (name more crosswalks, "
+                         "or none for every bundled one)")
+        else:
+            lines.append(f"shared by all {len(self.sources)} sources: {len(self.shared())} "
+                         "data slots")
         return "\n".join(lines) + "\n"
 
     def render_json(self) -> str:

@@ -25,6 +25,11 @@ CHECKOUT_ROOT = PACKAGE_DIR.parents[1]
 #: file name of the main vocabulary module inside a schema folder
 MAIN_SCHEMA_FILE = "ctdc.yaml"
 
+#: where the crosswalk format's JSON Schema is published (the same w3id base as the rule pages),
+#: for the `# yaml-language-server: $schema=` line of crosswalks outside this repository
+CROSSWALK_SCHEMA_URL = "https://w3id.org/ctdc-schema/crosswalk.schema.json"
+EDITOR_SCHEMA_LINE = "# yaml-language-server: $schema="
+
 
 def checkout_root() -> Path | None:
     """The repository root when running from a checkout, else ``None``."""
@@ -58,3 +63,8 @@ def schema_path(override: Path | str | None = None) -> Path:
     if not path.is_file():
         raise UsageError(f"schema not found: {chosen}")
     return path
+
+
+def crosswalk_schema() -> Path:
+    """The bundled copy of the crosswalk format's JSON Schema (``ctdc schema --path``)."""
+    return data_dir("generated/jsonschema") / "crosswalk.schema.json"

@@ -23,11 +23,12 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonschema import Draft201909Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
@@ -38,7 +39,13 @@ from ctdc_schema import resources, yamlsource
 from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.errors import InputError, excerpt
 from ctdc_schema.findings import RULES, Finding, Related, Rule, Severity, format_path
-from ctdc_schema.rules.parsing import DUPLICATE_KEY, STRUCTURE, UNREADABLE, YAML_SYNTAX
+from ctdc_schema.rules.parsing import (
+    AMBIGUOUS_SCALAR,
+    DUPLICATE_KEY,
+    STRUCTURE,
+    UNREADABLE,
+    YAML_SYNTAX,
+)
 
 PathParts = tuple[str | int, ...]
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -152,6 +159,10 @@ def schema_validator(name: str = "crosswalk") -> Draft201909Validator:
     """Validator of a generated format schema, ``<name>.schema.json`` (built once per process)."""
     schema_file = resources.data_dir("generated/jsonschema") / f"{name}.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    if name == "crosswalk":
+        # the editor-only part: slot names and each slot's values, for completion; the rules
+        # report those mistakes with codes and suggestions (CW201, CW202)
+        schema["$defs"]["Variable"].pop("allOf", None)
     return Draft201909Validator(schema, format_checker=Draft201909Validator.FORMAT_CHECKER)
 
 
@@ -228,10 +239,21 @@ def _describe(error: SchemaError, data: Any) -> tuple[PathParts, str]:
     if validator == "anyOf" and error.context:
         # Prefer the branch of the right shape (an object for a mapping): its error is the
         # one the steward can act on, not "expected string".
-        shaped = [e for e in error.context if e.relative_path or e.validator != "type"]
-        deepest = best_match(shaped or error.context)
+        branches = list(_branches(error.context))
+        shaped = [e for e in branches if e.relative_path or e.validator != "type"]
+        deepest = best_match(shaped or branches)
         return _describe(deepest, data)
     return parts, " ".join(str(error.message).split())
+
+
+def _branches(errors: Iterable[SchemaError]) -> Iterator[SchemaError]:
+    """The errors of every branch of nested ``anyOf``s at one place (``a name or a list``
+    inside ``a bare target or an object``), flattened."""
+    for error in errors:
+        if error.validator == "anyOf" and error.context and not error.relative_path:
+            yield from _branches(error.context)
+        else:
+            yield error
 
 
 def normalise(raw: dict[str, Any]) -> dict[str, Any]:
@@ -252,8 +274,19 @@ def normalise(raw: dict[str, Any]) -> dict[str, Any]:
                 elif isinstance(target, list):
                     values[code] = {"code": code, "values": target}
                 elif isinstance(target, dict):
-                    values[code] = {**target, "code": code}
+                    values[code] = {**_one_or_many(target), "code": code}
+                    if isinstance(target.get("cases"), list):
+                        values[code]["cases"] = [_one_or_many(c) if isinstance(c, dict) else c
+                                                 for c in target["cases"]]
     return data
+
+
+def _one_or_many(target: dict[str, Any]) -> dict[str, Any]:
+    """``value: [a, b]`` is ``values: [a, b]`` (the list form of ``value``, see the schema)."""
+    value = target.get("value")
+    if isinstance(value, list) and "values" not in target:
+        return {**{k: v for k, v in target.items() if k != "value"}, "values": value}
+    return target
 
 
 @dataclass
@@ -332,7 +365,37 @@ def load(path: Path, display: str | None = None) -> tuple[LoadedCrosswalk | None
             findings.append(STRUCTURE.at(" ".join(str(error["msg"]).split()), file, line, column,
                                          format_path(parts)))
         return None, findings
-    return LoadedCrosswalk(file, path, raw, model, positions, text), []
+    return LoadedCrosswalk(file, path, raw, model, positions, text), [
+        AMBIGUOUS_SCALAR.at(message, file, *positions.find(parts), format_path(parts))
+        for parts, message in _read_otherwise(raw)]
+
+
+#: the implicit types of YAML 1.1 as PyYAML (and so linkml-validate) resolves them
+_YAML11 = yaml.resolver.Resolver()
+_YAML11_NAMES = {"tag:yaml.org,2002:bool": "a boolean", "tag:yaml.org,2002:int": "an integer",
+                 "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:timestamp": "a date",
+                 "tag:yaml.org,2002:null": "null"}
+
+
+def _read_otherwise(data: Any, parts: PathParts = ()) -> list[tuple[PathParts, str]]:
+    """Unquoted values the format keeps as text that YAML 1.1 readers take for something
+    else (CW012). Values the format wants as booleans or integers were converted already
+    (:func:`coerce_types`) and are not text any more."""
+    if isinstance(data, dict):
+        return [found for key, value in data.items()
+                for found in _read_otherwise(value, (*parts, key))]
+    if isinstance(data, list):
+        return [found for index, item in enumerate(data)
+                for found in _read_otherwise(item, (*parts, index))]
+    if isinstance(data, PlainText):
+        tag = _YAML11.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, str(data), (True, False))
+        if tag in _YAML11_NAMES:
+            shown = excerpt(str(data), 40)
+            return [(parts, f"{shown} is text here, but YAML 1.1 readers (PyYAML, "
+                            f"linkml-validate) read it as {_YAML11_NAMES[tag]}; quote it: "
+                            f"\"{shown}\"")]
+    return []
 
 
 def load_valid(paths: Sequence[Path] | None = None,

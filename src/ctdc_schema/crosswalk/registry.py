@@ -8,6 +8,7 @@ even when only one file was named on the command line.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections import defaultdict
 from collections.abc import Iterable
@@ -103,13 +104,47 @@ def crosswalk_files(root: Path, problems: list[PathProblem] | None = None) -> li
     return files
 
 
+#: the file name of a crosswalk version, ``1.0.0.yaml`` (a mistaken version is CW102's to say)
+VERSION_NAME = re.compile(r"\d+\.\d+")
+#: the folder name that marks a root of source folders inside any tree (a partner repository)
+CROSSWALKS_DIR = "crosswalks"
+#: folders never searched for crosswalk roots (besides hidden ones): installs and build output
+NOT_SEARCHED = frozenset({"node_modules", "site-packages", "build", "dist", "venv"})
+
+
+def _roots_below(folder: Path) -> list[Path]:
+    """The ``crosswalks/`` folders in a tree, without following links."""
+    roots = []
+    for here, dirs, _ in os.walk(folder, followlinks=False):
+        if Path(here).name == CROSSWALKS_DIR:
+            roots.append(Path(here))
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in NOT_SEARCHED)
+    return roots
+
+
+def _in_folder(folder: Path, problems: list[PathProblem]) -> list[Path]:
+    """The crosswalk files of a named folder. A folder inside ``crosswalks/`` is a source
+    folder (its ``<version>.yaml`` files); a tree that holds ``crosswalks/`` folders (``ctdc
+    validate .``) gives their ``<source>/<version>.yaml`` files; any other folder is taken as
+    a root of source folders, unless it holds ``<version>.yaml`` files itself (a source
+    folder). Other YAML files (``mkdocs.yml``, CI files) are not crosswalks."""
+    if folder.resolve().parent.name == CROSSWALKS_DIR or any(
+            _is_yaml(child) and VERSION_NAME.match(child.stem) for child in folder.iterdir()):
+        return _walk(folder, problems, depth=0)
+    roots = [folder] if folder.resolve().name == CROSSWALKS_DIR else _roots_below(folder)
+    return [f for root in roots or [folder] for f in _walk(root, problems, depth=1)
+            if f.parent != root]
+
+
 def expand(paths: Iterable[Path], problems: list[PathProblem] | None = None) -> list[Path]:
-    """Files named directly, plus the YAML files found in named folders."""
+    """Files named directly, plus the crosswalk files of named folders (:func:`_in_folder`)."""
     files: list[Path] = []
     found: list[PathProblem] = []
     for path in paths:
         if path.is_dir():
-            walked = _walk(path, found)
+            walked = _in_folder(path, found)
             if not walked and not any(p.path == path for p in found) \
                     and not any(p.path.is_relative_to(path) for p in found):
                 found.append(PathProblem(path, "holds no crosswalk files (<source>/"
@@ -151,12 +186,4 @@ def by_source(crosswalks: Iterable[LoadedCrosswalk]) -> list[list[LoadedCrosswal
     groups: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
     for cw in crosswalks:
         groups[cw.source_key].append(cw)
-    return list(groups.values())
-
-
-def by_root(crosswalks: Iterable[LoadedCrosswalk]) -> list[list[LoadedCrosswalk]]:
-    """The crosswalks of each root (folder of source folders), judged together."""
-    groups: dict[Path, list[LoadedCrosswalk]] = defaultdict(list)
-    for cw in crosswalks:
-        groups[cw.root_key].append(cw)
     return list(groups.values())

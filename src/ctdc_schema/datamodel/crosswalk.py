@@ -358,7 +358,7 @@ class ValueMapping(ConfiguredBaseModel):
     note: Optional[str] = Field(default=None, description="""Why the match is not exact, or anything a reader of harmonised data must know. Required in practice wherever the source's legal definition or unit of record differs.""")
     cases: Optional[list[ValueCase]] = Field(default=None, description="""Conditional targets of the code (see ValueCase).""")
     code: str = Field(default=..., description="""The source code exactly as the source writes it.""")
-    value: Optional[str] = Field(default=None, description="""The target value (a permissible value of the slot); null = the code adds nothing to the slot (e.g. a code that only another variable of the same column reads).""")
+    value: Optional[str] = Field(default=None, description="""The target value (a permissible value of the slot); null = the code adds nothing to the slot (e.g. a code that only another variable of the same column reads). Written alone, `\"F\": female` means `\"F\": {value: female}`, and `\"F\": [a, b]` means `\"F\": {values: [a, b]}`.""")
     values: Optional[list[str]] = Field(default=None, description="""Several target values, for a multivalued slot; an empty list says the slot is known to be none.""")
     unknown: Optional[bool] = Field(default=None, description="""The code says that the slot is unknown for this record (\"not specified\", \"not provided\"): the slot stays absent unless another code of the record gives it values. Use it instead of a value meaning \"not specified\" wherever the source records only that the information is missing.""")
 

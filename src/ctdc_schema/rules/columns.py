@@ -19,8 +19,8 @@ COLLECTION_COLUMN = register(Rule(
         "nothing."
     ),
     bad="collection:\n  - columns: [isAbducted]   # the column is isAbduction\n"
-        "    collected_from: 2017-01-01\n",
-    good="collection:\n  - columns: [isAbduction]\n    collected_from: 2017-01-01\n",
+        "    collected_from: '2017-01-01'\n",
+    good="collection:\n  - columns: [isAbduction]\n    collected_from: '2017-01-01'\n",
 ))
 
 COLLECTION_WINDOW = register(Rule(
@@ -28,8 +28,8 @@ COLLECTION_WINDOW = register(Rule(
     summary="`collected_to` is not after `collected_from`.",
     explanation="A collection window is half-open, [collected_from, collected_to): it must not "
                 "be empty, or no record could ever read the column.",
-    bad="collected_from: 2017-01-01\ncollected_to: 2016-01-01\n",
-    good="collected_from: 2017-01-01\n",
+    bad="collected_from: '2017-01-01'\ncollected_to: '2016-01-01'\n",
+    good="collected_from: '2017-01-01'\n",
 ))
 
 IGNORED_READ = register(Rule(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.crosswalk.registry import by_root, current_versions
+from ctdc_schema.crosswalk.registry import current_versions
 from ctdc_schema.crosswalk.semantics import effective_predicate, targets
 from ctdc_schema.datamodel.crosswalk import ValueCase, ValueMapping
 from ctdc_schema.findings import Finding, Rule, Severity, register
@@ -50,8 +50,7 @@ class Reach:
 
 @set_check
 def check_cross_source(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
-    for group in by_root(crosswalks):
-        yield from _conflicts(group, vocab)
+    yield from _conflicts(crosswalks, vocab)
 
 
 def _conflicts(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
@@ -77,7 +76,11 @@ def _conflicts(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator
         if len(sources) < 2 or len(meanings) < 2:
             continue
         first, *others = reaches
-        labels = dict.fromkeys(r.label for r in reaches)  # one per source and meaning
+        # each source once, with every meaning under which it reaches the value
+        per_source: dict[str, dict[str, None]] = defaultdict(dict)
+        for reach in reaches:
+            per_source[reach.cw.label][", ".join((reach.predicate, *reach.context))] = None
+        labels = [f"{source} ({'; '.join(meanings)})" for source, meanings in per_source.items()]
         yield first.cw.at(
             CROSS_SOURCE,
             f"{slot}={target} is reached under different meanings: " + "; ".join(labels),

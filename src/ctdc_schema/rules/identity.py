@@ -8,6 +8,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from ctdc_schema import resources
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 from ctdc_schema.errors import excerpt
 from ctdc_schema.findings import Finding, Rule, Severity, register
@@ -50,6 +51,20 @@ SCHEMA_VERSION = register(Rule(
     good='schema_version: ">=1.0.0,<2.0.0"\n',
 ))
 
+SOURCE_TAKEN = register(Rule(
+    code="CW105", name="source-id-taken", severity=Severity.ERROR,
+    summary="A partner crosswalk uses the source id of a crosswalk bundled with ctdc-schema.",
+    explanation=(
+        "Every crosswalk is compared with the bundled ones (the sources of the collaborative). "
+        "A source id names one organisation's data everywhere: in harmonised records "
+        "(`data_source`), in cross-source findings, in the portal. A second `iom` would be "
+        "read in place of the real one, so a partner chooses its own id. (To check a change "
+        "to a bundled crosswalk outside this repository, use `ctdc validate --no-bundled`.)"
+    ),
+    bad="# crosswalks/iom/1.0.0.yaml in the repository of the NGO Acme\nsource: iom\n",
+    good="# crosswalks/acme/1.0.0.yaml\nsource: acme\n",
+))
+
 
 @file_check
 def check_identity(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
@@ -77,34 +92,42 @@ EDITOR_SCHEMA = register(Rule(
             "at the crosswalk schema.",
     explanation=(
         "Editors with the YAML language server (VS Code, Neovim, JetBrains) read this first "
-        "line to offer completion of keys, slots and predicates and to underline structural "
-        "errors while you type. It must name `crosswalk.schema.json`, by a relative path that "
-        "exists or by URL."
+        "line to offer completion of keys, slot names and each slot's values, and to underline "
+        "structural errors while you type. It names the crosswalk format's JSON Schema in one "
+        f"of three ways: the published URL ({resources.CROSSWALK_SCHEMA_URL}, what "
+        "`ctdc schema --modeline` prints), the copy installed with ctdc-schema (`ctdc schema "
+        "--path`), or a relative path to a `crosswalk.schema.json` inside the repository."
     ),
     bad="source: polaris\n",
-    good="# yaml-language-server: $schema=../../generated/jsonschema/crosswalk.schema.json\n"
-         "source: polaris\n",
+    good=f"{resources.EDITOR_SCHEMA_LINE}{resources.CROSSWALK_SCHEMA_URL}\nsource: polaris\n",
 ))
 
-SCHEMA_LINE = "# yaml-language-server: $schema="
+
+def _editor_schema_found(cw: LoadedCrosswalk, target: str) -> bool:
+    """Whether ``target`` names the crosswalk schema: the published URL, the installed copy,
+    or a ``crosswalk.schema.json`` inside the working tree (or the project the crosswalk
+    belongs to). A local target is never looked for anywhere else on the machine."""
+    if "://" in target:
+        return target == resources.CROSSWALK_SCHEMA_URL
+    if not target.endswith("crosswalk.schema.json"):
+        return False
+    resolved = (cw.path.parent / target).resolve()
+    if resolved == resources.crosswalk_schema().resolve():
+        return True
+    trees = (Path.cwd().resolve(), cw.root_key.parent)
+    return any(resolved.is_relative_to(tree) for tree in trees) and resolved.is_file()
 
 
 @file_check
 def check_editor_schema(cw: LoadedCrosswalk, vocab: Vocabulary) -> Iterator[Finding]:
     first = cw.text.split("\n", 1)[0].strip()
-    if not first.startswith(SCHEMA_LINE):
-        yield EDITOR_SCHEMA.at("first line is not '# yaml-language-server: $schema=...'",
+    hint = f"; use '{resources.EDITOR_SCHEMA_LINE}{resources.CROSSWALK_SCHEMA_URL}'"
+    if not first.startswith(resources.EDITOR_SCHEMA_LINE):
+        yield EDITOR_SCHEMA.at("first line is not '# yaml-language-server: $schema=...'" + hint,
                                cw.file, 1, 1)
         return
-    target = first[len(SCHEMA_LINE):].strip()
-    local = "://" not in target
-    # a local target is only looked for inside the working tree being checked (or the project
-    # the crosswalk belongs to, for installed crosswalks): never anywhere else on the machine
-    trees = (Path.cwd().resolve(), cw.root_key.parent)
-    resolved = (cw.path.parent / target).resolve() if local else None
-    if not target.endswith("crosswalk.schema.json") or (resolved is not None and (
-            not any(resolved.is_relative_to(tree) for tree in trees)
-            or not resolved.is_file())):
-        yield EDITOR_SCHEMA.at(f"$schema={excerpt(target, 60)} is not an existing "
-                               "crosswalk.schema.json in the tree being checked",
-                               cw.file, 1, 1)
+    target = first[len(resources.EDITOR_SCHEMA_LINE):].strip()
+    if not _editor_schema_found(cw, target):
+        yield EDITOR_SCHEMA.at(f"$schema={excerpt(target, 60)} is neither the published "
+                               "crosswalk schema nor an existing crosswalk.schema.json in the "
+                               "tree being checked" + hint, cw.file, 1, 1)

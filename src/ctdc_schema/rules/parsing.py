@@ -128,6 +128,22 @@ FORBIDDEN_CHARACTER = register(Rule(
     good='note: "first line\\u2028second line"\n',
 ))
 
+AMBIGUOUS_SCALAR = register(Rule(
+    code="CW012", name="yaml-11-reads-not-text", severity=Severity.ERROR,
+    summary="An unquoted value that YAML 1.1 readers (PyYAML, linkml-validate) take for a "
+            "date, number or boolean where the format wants text.",
+    explanation=(
+        "`ctdc` reads every value the format wants as text exactly as written, but other tools "
+        "do not: PyYAML, and so linkml-validate and most scripts, read `valid_from: "
+        "2015-01-01` as a date object, `-99` and `01` as integers and `No` as false, and then "
+        "reject the file or change its codes. Quote such values, so that the file means the "
+        "same to every reader and `linkml-validate` against `schema/crosswalk.yaml` accepts "
+        "what `ctdc validate` accepts."
+    ),
+    bad="valid_from: 2015-01-01\nmissing_codes: [-99]\n",
+    good='valid_from: "2015-01-01"\nmissing_codes: ["-99"]\n',
+))
+
 UNSAFE_PATH = register(Rule(
     code="CW010", name="unreadable-path", severity=Severity.ERROR,
     summary="A file in the folder being checked is not read: a symbolic link that leads out of "

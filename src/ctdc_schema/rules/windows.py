@@ -18,8 +18,8 @@ INVERTED = register(Rule(
     code="CW111", name="window-inverted", severity=Severity.ERROR,
     summary="`valid_to` is not after `valid_from`.",
     explanation="A validity window is half-open, [valid_from, valid_to): it must not be empty.",
-    bad="valid_from: 2019-01-01\nvalid_to: 2019-01-01\n",
-    good="valid_from: 2019-01-01\nvalid_to: 2020-01-01\n",
+    bad="valid_from: '2019-01-01'\nvalid_to: '2019-01-01'\n",
+    good="valid_from: '2019-01-01'\nvalid_to: '2020-01-01'\n",
 ))
 
 OVERLAP = register(Rule(
@@ -30,10 +30,10 @@ OVERLAP = register(Rule(
         "contains its registration date. Overlapping windows make that choice ambiguous. End the "
         "older version where the newer begins (`valid_to` is exclusive)."
     ),
-    bad="# 1.0.0.yaml\nvalid_from: 2015-01-01\nvalid_to: null\n"
-        "# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
-    good="# 1.0.0.yaml\nvalid_from: 2015-01-01\nvalid_to: 2017-03-01\n"
-         "# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
+    bad="# 1.0.0.yaml\nvalid_from: '2015-01-01'\nvalid_to: null\n"
+        "# 1.1.0.yaml\nvalid_from: '2017-03-01'\n",
+    good="# 1.0.0.yaml\nvalid_from: '2015-01-01'\nvalid_to: '2017-03-01'\n"
+         "# 1.1.0.yaml\nvalid_from: '2017-03-01'\n",
 ))
 
 GAP = register(Rule(
@@ -43,16 +43,16 @@ GAP = register(Rule(
         "Records registered in the gap cannot be harmonised. If the source sent no data then, "
         "say so in the description; otherwise extend one of the windows."
     ),
-    bad="# 1.0.0.yaml\nvalid_to: 2017-01-01\n# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
-    good="# 1.0.0.yaml\nvalid_to: 2017-03-01\n# 1.1.0.yaml\nvalid_from: 2017-03-01\n",
+    bad="# 1.0.0.yaml\nvalid_to: '2017-01-01'\n# 1.1.0.yaml\nvalid_from: '2017-03-01'\n",
+    good="# 1.0.0.yaml\nvalid_to: '2017-03-01'\n# 1.1.0.yaml\nvalid_from: '2017-03-01'\n",
 ))
 
 VERSION_ORDER = register(Rule(
     code="CW114", name="version-order", severity=Severity.WARNING,
     summary="A later validity window has a lower version number.",
     explanation="Versions should increase with time so that the newest window is the highest.",
-    bad="# 2.0.0.yaml\nvalid_from: 2015-01-01\n# 1.0.0.yaml\nvalid_from: 2017-03-01\n",
-    good="# 1.0.0.yaml\nvalid_from: 2015-01-01\n# 2.0.0.yaml\nvalid_from: 2017-03-01\n",
+    bad="# 2.0.0.yaml\nvalid_from: '2015-01-01'\n# 1.0.0.yaml\nvalid_from: '2017-03-01'\n",
+    good="# 1.0.0.yaml\nvalid_from: '2015-01-01'\n# 2.0.0.yaml\nvalid_from: '2017-03-01'\n",
 ))
 
 
