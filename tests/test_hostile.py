@@ -393,3 +393,12 @@ def test_no_message_quotes_more_than_a_short_excerpt(tmp_path: Path) -> None:
     just = "B" * MAX_TEXT
     assert RULES["CW003"].at(just, "x.yaml").message == just
     assert RULES["CW003"].at(just + "B", "x.yaml").message == just + "..."
+
+
+def test_an_inline_ignore_comment_cannot_stall_the_check() -> None:
+    # a comment that never closes its bracket, as long as a crosswalk may be: read in one pass
+    from ctdc_schema import settings
+
+    line = "x: 1  # ctdc: ignore[" + " " * (yamlsource.MAX_BYTES - 30)
+    assert settings.inline_ignored(line) == {}
+    assert settings.inline_ignored('x: "' + "\\\\" * 400_000 + '"  # ctdc: ignore') == {1: None}

@@ -57,7 +57,7 @@ def test_a_partner_crosswalk_is_compared_with_every_bundled_source(
         path.read_text().splitlines(), 1) if line.strip().startswith('"Feminine":'))
     # bundled places are named by the package, never by a site-packages or checkout path
     related = {r["file"].rsplit("/", 2)[0] for f in cross for r in f["related"]}
-    assert related == {"ctdc-schema/crosswalks"}
+    assert related == {"ctdc-schema:crosswalks"}
     # alone, it has nothing to be compared with
     code, alone = validate(capsys, "crosswalks/acme", "--no-bundled")
     assert (code, alone["findings"]) == (0, [])
@@ -71,8 +71,8 @@ def test_a_source_id_taken_from_a_bundled_source(tmp_path: Path, monkeypatch: py
     (taken,) = [f for f in report["findings"] if f["code"] == "CW105"]
     assert code == 1 and (taken["file"], taken["line"]) == ("crosswalks/iom/1.0.0.yaml", 8)
     assert taken["message"] == (
-        "source 'iom' is already a bundled source of ctdc-schema; choose another id, or check "
-        "against the bundled one with --no-bundled")
+        "source 'iom' is already a bundled source of ctdc-schema; choose another id "
+        "(--no-bundled checks a change to the bundled crosswalk itself)")
     # the partner's iom replaces the bundled one: no window overlap with it (CW112)
     assert not [f for f in report["findings"] if f["code"].startswith("CW11")]
 
@@ -87,6 +87,37 @@ def test_validate_dot_reads_only_crosswalk_files(tmp_path: Path, monkeypatch: py
     monkeypatch.chdir(tmp_path)
     code, report = validate(capsys, ".", "--select", "CW0,CW1,CW2,CW3")
     assert (code, report["files"], report["findings"]) == (0, ["crosswalks/acme/1.0.0.yaml"], [])
+
+
+def test_validate_dot_without_a_crosswalks_folder_and_with_a_linked_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.yaml").write_text("debug: true\n")
+    monkeypatch.chdir(tmp_path)
+    code, report = validate(capsys, ".")
+    assert code == 1 and report["files"] == ["."]
+    assert [f["code"] for f in report["findings"]] == ["CW011"]  # nothing read, and said so
+    real = tmp_path / "data" / "mappings"
+    partner_repo(real)
+    (tmp_path / "crosswalks").symlink_to(real / "crosswalks")
+    code, report = validate(capsys, ".", "--select", "CW0,CW1")
+    assert (code, report["files"], report["findings"]) == (
+        0, ["crosswalks/acme/1.0.0.yaml"], [])
+
+
+def test_the_editor_schema_accepts_what_the_format_allows() -> None:
+    from jsonschema import Draft201909Validator
+
+    schema = json.loads(resources.crosswalk_schema().read_text(encoding="utf-8"))
+    variable = {"column": "Type", "slot": "exploitation_types", "predicate": "exactMatch",
+                "values": {"FL": {"value": ["forced_labour", "forced_military"]},
+                           "S": "sexual_exploitation", "B": ["sexual_exploitation"],
+                           "N": {"values": []}, "X": None}}
+    validator = Draft201909Validator({"$defs": schema["$defs"], "$ref": "#/$defs/Variable"})
+    assert list(validator.iter_errors(variable)) == []
+    variable["values"]["S"] = "sexual_exploitaton"
+    assert len(list(validator.iter_errors(variable))) == 1
 
 
 @pytest.mark.parametrize(("first_line", "warned"), [
@@ -110,6 +141,8 @@ def test_schema_command_prints_the_schema_its_path_and_the_line(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["schema", "--modeline"]) == 0
     assert capsys.readouterr().out == MODELINE + "\n"
+    assert run(["schema", "--path", "-o", "x.json"]) == 2
+    assert "-o writes the schema itself" in capsys.readouterr().err
     assert run(["schema", "--path"]) == 0
     path = Path(capsys.readouterr().out.strip())
     assert path == resources.crosswalk_schema() and path.is_file()
@@ -185,6 +218,41 @@ def test_an_inline_comment_silences_a_code_on_its_line(
     assert len(validate(capsys, "crosswalks")[1]["findings"]) == len(before)
     assert settings.inline_ignored("a: 1  # ctdc: ignore\nb: 2  # ctdc: ignore[cw1, CW2]\n") \
         == {1: None, 2: frozenset({"CW1", "CW2"})}
+
+
+@pytest.mark.parametrize("line_end", [
+    "  # ctdc: ignore [CW104]",           # not the bracket form, and not alone: nothing
+    "  # ctdc: ignored, reviewed",        # another word
+    "  # ctdc: ignore[CW-104]",           # not a code: a malformed list silences nothing
+    "  # ctdc: ignore[CW104]",            # another code
+])
+def test_inline_comments_that_silence_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str],
+                                              line_end: str) -> None:
+    path = partner_repo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = len(validate(capsys, "crosswalks")[1]["findings"])
+    text = path.read_text()
+    path.write_text(text.replace('"Feminine": female\n', f'"Feminine": female{line_end}\n'))
+    assert len(validate(capsys, "crosswalks")[1]["findings"]) == before
+    # a `#` inside a quoted code is text, not a comment
+    assert settings.inline_ignored('"Fem # ctdc: ignore": female\n') == {}
+
+
+def test_settings_stop_at_the_repository_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    outer = tmp_path / "outer"
+    repo = outer / "acme"
+    repo.mkdir(parents=True)
+    partner_repo(repo)
+    (repo / ".git").mkdir()
+    (outer / "ctdc.toml").write_text('ignore = ["CW5"]\n')           # above the repository
+    (repo / "pyproject.toml").write_text("[project]\nname = [\n")    # broken, and not ours
+    monkeypatch.chdir(repo)
+    code, report = validate(capsys, "crosswalks")
+    assert code == 0 and codes(report) == ["CW501"]
+    assert run(["validate", "crosswalks", "--select", ","]) == 2
+    assert "no rule code in ','" in capsys.readouterr().err
 
 
 def test_cw501_names_each_source_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -39,3 +39,24 @@ def test_hook_style_invocation_with_file_arguments() -> None:
     files = sorted(str(p) for p in (ROOT / "crosswalks").glob("*/*.yaml"))
     assert files
     assert run(["validate", "--format", "github", *files]) == 0
+
+
+def _readme_blocks(language: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_readme_snippets_are_whole_files_that_name_this_hook_and_action() -> None:
+    blocks = [YAML(typ="safe").load(b) for b in _readme_blocks("yaml")]
+    (workflow,) = [b for b in blocks if isinstance(b, dict) and "jobs" in b]
+    assert {"name", "on", "jobs"} <= set(workflow)  # a workflow file, not a fragment
+    steps = workflow["jobs"]["validate"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[1]["uses"].endswith("/ctdc-schema@v0.1.0")
+    assert set(steps[1].get("with", {})) <= set(
+        YAML(typ="safe").load((ROOT / "action.yml").read_text())["inputs"])
+    (config,) = [b for b in blocks if isinstance(b, dict) and "repos" in b]
+    (repo,) = config["repos"]
+    assert repo["rev"] == "v0.1.0" and [h["id"] for h in repo["hooks"]] == ["ctdc-validate"]
+    # the release the snippets name is the version this checkout builds
+    assert "version = \"0.1.0\"" in (ROOT / "pyproject.toml").read_text()

@@ -82,7 +82,7 @@ def test_validate_compares_the_partner_crosswalk_with_everyone(venv: Path,
         "ctdc-public-2017@1.0.0 (exactMatch, victim); ctdc-synthetic@1.0.0 (exactMatch, "
         "victim); iom@2.0.0 (closeMatch, victim); polaris@2.1.0 (exactMatch, "
         "potential_victim)  variables[5].values[\"Feminine\"]")
-    assert lines[2] == ("            see ctdc-schema/crosswalks/ctdc-public/2.0.0.yaml:210:7: "
+    assert lines[2] == ("            see ctdc-schema:crosswalks/ctdc-public/2.0.0.yaml:210:7: "
                         "ctdc-public@2.0.0 (closeMatch, victim)")
     assert lines[-1] == "✖ 0 error(s), 28 warning(s), 0 info(s) in 1 file(s)"
     assert "site-packages" not in result.stdout

@@ -18,18 +18,19 @@ from pathlib import Path
 from ctdc_schema import resources, rules, settings, vocabulary
 from ctdc_schema.crosswalk import loader, registry
 from ctdc_schema.errors import InputError, UsageError
-from ctdc_schema.findings import RULES, Finding, Related, Report
+from ctdc_schema.findings import RULES, Finding, Report
 from ctdc_schema.rules.identity import SOURCE_TAKEN
 from ctdc_schema.rules.vocabulary import UNLOADABLE, check_vocabulary
 
 #: how a bundled crosswalk outside the working directory is shown: named by the package, the
-#: same for a wheel in site-packages and for a checkout, never an absolute path
-BUNDLED_PREFIX = "ctdc-schema"
+#: same for a wheel in site-packages and for a checkout, never an absolute path; a URI scheme,
+#: so that no file of a partner's tree (a vendored `ctdc-schema/` folder) can be shown the same
+BUNDLED_PREFIX = "ctdc-schema:"
 
 
 def display_path(path: Path) -> str:
     """A path as users should see it: relative to the working directory when inside it; a
-    bundled file outside it as ``ctdc-schema/crosswalks/<source>/<version>.yaml``."""
+    bundled file outside it as ``ctdc-schema:crosswalks/<source>/<version>.yaml``."""
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
@@ -38,7 +39,7 @@ def display_path(path: Path) -> str:
         return Path(relative).as_posix()
     bundled = _bundled_root()
     if bundled is not None and path.resolve().is_relative_to(bundled):
-        return f"{BUNDLED_PREFIX}/crosswalks/{path.resolve().relative_to(bundled).as_posix()}"
+        return f"{BUNDLED_PREFIX}crosswalks/{path.resolve().relative_to(bundled).as_posix()}"
     return path.resolve().as_posix()
 
 
@@ -52,21 +53,6 @@ def _bundled_root() -> Path | None:
 def _bundled_crosswalks(problems: list[registry.PathProblem]) -> list[Path]:
     root = _bundled_root()
     return registry.crosswalk_files(root, problems) if root is not None else []
-
-
-def _reanchor(finding: Finding, wanted: set[str]) -> Finding:
-    """A finding between a checked file and a bundled one is shown at the checked file (where
-    an annotation can be placed), with the bundled place as related."""
-    if finding.file in wanted:
-        return finding
-    for index, place in enumerate(finding.related):
-        if place.file in wanted:
-            others = [*finding.related[:index], *finding.related[index + 1:]]
-            moved = Related(finding.message, finding.file, finding.line, finding.column)
-            return Finding(finding.code, finding.name, finding.severity, finding.message,
-                           place.file, place.line, place.column, "", (moved, *others),
-                           finding.field)
-    return finding
 
 
 def validate(paths: Sequence[Path] | None = None, schema: Path | str | None = None,
@@ -129,7 +115,7 @@ def _validate(paths: Sequence[Path] | None, schema: Path | str | None,
         for set_check in rules.SET_CHECKS:
             for finding in set_check(group, vocab):
                 if finding.file in wanted or any(r.file in wanted for r in finding.related):
-                    kept.setdefault(_reanchor(finding, wanted))
+                    kept.setdefault(finding)
     report.findings.extend(kept)
     return report, texts
 
@@ -141,7 +127,10 @@ def _bundled_context(context: list[Path]) -> list[Path]:
 
 
 def _load_context(path: Path) -> loader.LoadedCrosswalk | None:
-    return loader.load(path, display_path(path))[0]
+    crosswalk = loader.load(path, display_path(path))[0]
+    if crosswalk is not None:
+        crosswalk.context = True
+    return crosswalk
 
 
 def _groups(loaded: list[loader.LoadedCrosswalk],
@@ -159,8 +148,8 @@ def _groups(loaded: list[loader.LoadedCrosswalk],
         if crosswalk.file in wanted and crosswalk.source_folder in taken:
             report.findings.append(crosswalk.at(
                 SOURCE_TAKEN, f"source '{crosswalk.source_folder}' is already a bundled source "
-                              f"of ctdc-schema; choose another id, or check against the "
-                              f"bundled one with --no-bundled", ["source"]))
+                              f"of ctdc-schema; choose another id (--no-bundled checks a "
+                              f"change to the bundled crosswalk itself)", ["source"]))
     groups = []
     for members in roots.values():
         own = {cw.source_folder for cw in members}

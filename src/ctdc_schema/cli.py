@@ -289,8 +289,8 @@ def validate(
     stable rule codes (`ctdc rules` explains them).
 
     PATH: crosswalk files or folders (default: the vocabulary and every bundled crosswalk),
-    always checked together with the bundled crosswalks; with --source or --manifest, export
-    files.
+    compared with the bundled crosswalks unless --no-bundled; with --source or --manifest,
+    export files.
     """
     from ctdc_schema import reporters
 
@@ -483,6 +483,8 @@ def schema_command(
 
     if path and modeline:
         raise UsageError("give --path or --modeline, not both")
+    if (path or modeline) and output is not None:
+        raise UsageError("-o writes the schema itself; --path and --modeline print one line")
     if path:
         typer.echo(resources.crosswalk_schema())
     elif modeline:

@@ -103,7 +103,8 @@ def _add_completion(document: dict[str, Any], vocab: Vocabulary) -> None:
                       "enum": list(vocab.enum_values(enum))}
         one = {"$ref": f"#/$defs/{name}"}
         many = {"type": "array", "items": one}
-        target = {"properties": {"value": {"anyOf": [one, {"type": "null"}]}, "values": many}}
+        target = {"properties": {"value": {"anyOf": [one, many, {"type": "null"}]},
+                                 "values": many}}
         parts.append({
             "if": {"properties": {"slot": {"const": slot}}, "required": ["slot"]},
             "then": {"properties": {"values": {"additionalProperties": {"anyOf": [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,14 @@ from ctdc_schema.findings import RULES, Finding, Report
 
 CONFIG_FILE = "ctdc.toml"
 KEYS = ("select", "ignore")
-#: ``# ctdc: ignore[CW501, CW104]`` (listed codes) or ``# ctdc: ignore`` (every code)
-INLINE = re.compile(r"#\s*ctdc:\s*ignore(?:\[\s*([A-Za-z0-9_,\s]*)\])?")
+#: ``# ctdc: ignore[CW501, CW104]`` (listed codes, then any text) or ``# ctdc: ignore`` alone
+#: at the end of the line (every code); a YAML comment starts a line or follows a space.
+#: Linear on any line: no nested repetition, and the list is bounded.
+INLINE = re.compile(r"(?:^|\s)#\s*ctdc:\s*ignore(?:\[([^\]\n]{0,200})\]|\s*$)")
+CODE = re.compile(r"[A-Z]{2}[0-9]{0,3}")
+#: quoted YAML scalars on one line, removed before looking for a comment (a `#` inside them
+#: is text, not a comment)
+QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'")
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,10 @@ def _codes(values: Iterable[Any], where: str) -> tuple[str, ...]:
     for value in values:
         if not isinstance(value, str):
             raise UsageError(f"{where}: rule codes are strings such as \"CW501\", not {value!r}")
-        codes.extend(c.strip().upper() for c in value.split(",") if c.strip())
+        listed = [c.strip().upper() for c in value.split(",") if c.strip()]
+        if not listed:
+            raise UsageError(f"{where}: no rule code in {value!r}")
+        codes.extend(listed)
     for code in codes:
         if not any(known.startswith(code) for known in RULES):
             raise UsageError(f"{where}: '{code}' is no rule code nor the start of one; "
@@ -71,8 +80,14 @@ def _codes(values: Iterable[Any], where: str) -> tuple[str, ...]:
 def _table(path: Path) -> Mapping[str, Any] | None:
     """The ``ctdc`` settings in ``path``, or ``None`` when the file has none."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the ctdc settings: {exc}") from None
+    if path.name != CONFIG_FILE and "[tool.ctdc]" not in text:
+        return None  # another tool's pyproject.toml: not ours to judge
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: cannot read the ctdc settings: {exc}") from None
     if path.name == CONFIG_FILE:
         return document
@@ -81,12 +96,21 @@ def _table(path: Path) -> Mapping[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
+def _search(folder: Path) -> Iterator[Path]:
+    """The folders searched for settings: ``folder`` and its parents, up to the root of the
+    repository it is in (the first with ``.git``), never beyond."""
+    for candidate in (folder, *folder.parents):
+        yield candidate
+        if (candidate / ".git").exists():
+            return
+
+
 def find(start: Path | None = None) -> Selection:
     """The settings of the project the command runs in: the nearest ``ctdc.toml``, or
     ``pyproject.toml`` with a ``[tool.ctdc]`` table, from ``start`` (the working directory)
-    upwards; none found means every rule."""
+    up to the repository's root; none found means every rule."""
     folder = (start or Path.cwd()).resolve()
-    for candidate in (folder, *folder.parents):
+    for candidate in _search(folder):
         for name in (CONFIG_FILE, "pyproject.toml"):
             path = candidate / name
             if not path.is_file():
@@ -112,11 +136,18 @@ def inline_ignored(text: str) -> dict[int, frozenset[str] | None]:
     """Per line number (1-based), the codes silenced on it (``None``: every code)."""
     found: dict[int, frozenset[str] | None] = {}
     for number, line in enumerate(text.split("\n"), start=1):
-        match = INLINE.search(line)
-        if match:
-            listed = match.group(1)
-            found[number] = None if listed is None else frozenset(
-                c.strip().upper() for c in listed.split(",") if c.strip())
+        if "ctdc:" not in line:
+            continue
+        match = INLINE.search(QUOTED.sub("''", line))
+        if match is None:
+            continue
+        listed = match.group(1)
+        if listed is None:
+            found[number] = None
+            continue
+        codes = [c.upper() for c in re.split(r"[,\s]+", listed.strip()) if c]
+        if codes and all(CODE.fullmatch(c) for c in codes):  # a malformed list silences nothing
+            found[number] = frozenset(codes)
     return found
 
 

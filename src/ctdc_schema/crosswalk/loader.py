@@ -84,6 +84,8 @@ def to_data(node: Node, positions: Positions, parts: PathParts = ()) -> Any:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else str(key_node.value)
+            if isinstance(key_node, ScalarNode) and not getattr(key_node, "style", None):
+                key = PlainText(key)  # an unquoted key: CW012 asks how YAML 1.1 reads it
             positions.marks[(*parts, key)] = _mark(key_node)
             out[key] = to_data(value_node, positions, (*parts, key))
         return out
@@ -300,6 +302,9 @@ class LoadedCrosswalk:
     positions: Positions
     #: the file's text as read (UTF-8, byte-order mark removed): checks never read it again
     text: str = ""
+    #: read only to compare with (a bundled crosswalk when a partner's is checked): findings
+    #: that involve it are placed at the other crosswalk
+    context: bool = False
 
     def at(
         self, rule: Rule, message: str, parts: Sequence[str | int],
@@ -383,7 +388,8 @@ def _read_otherwise(data: Any, parts: PathParts = ()) -> list[tuple[PathParts, s
     (:func:`coerce_types`) and are not text any more."""
     if isinstance(data, dict):
         return [found for key, value in data.items()
-                for found in _read_otherwise(value, (*parts, key))]
+                for found in (*_read_otherwise(key, (*parts, key)),
+                              *_read_otherwise(value, (*parts, key)))]
     if isinstance(data, list):
         return [found for index, item in enumerate(data)
                 for found in _read_otherwise(item, (*parts, index))]

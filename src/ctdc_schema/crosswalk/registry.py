@@ -115,12 +115,17 @@ NOT_SEARCHED = frozenset({"node_modules", "site-packages", "build", "dist", "ven
 def _roots_below(folder: Path) -> list[Path]:
     """The ``crosswalks/`` folders in a tree, without following links."""
     roots = []
+    inside = folder.resolve()
     for here, dirs, _ in os.walk(folder, followlinks=False):
         if Path(here).name == CROSSWALKS_DIR:
             roots.append(Path(here))
             dirs[:] = []
             continue
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in NOT_SEARCHED)
+        # a `crosswalks` link to a folder of the same tree is followed (os.walk does not)
+        link = Path(here) / CROSSWALKS_DIR
+        if link.is_symlink() and link.is_dir() and link.resolve().is_relative_to(inside):
+            roots.append(link)
     return roots
 
 
@@ -130,12 +135,22 @@ def _in_folder(folder: Path, problems: list[PathProblem]) -> list[Path]:
     validate .``) gives their ``<source>/<version>.yaml`` files; any other folder is taken as
     a root of source folders, unless it holds ``<version>.yaml`` files itself (a source
     folder). Other YAML files (``mkdocs.yml``, CI files) are not crosswalks."""
+    try:
+        children = list(folder.iterdir())
+    except OSError as exc:
+        problems.append(PathProblem(folder, f"cannot be read ({exc.strerror})", "CW010"))
+        return []
     if folder.resolve().parent.name == CROSSWALKS_DIR or any(
-            _is_yaml(child) and VERSION_NAME.match(child.stem) for child in folder.iterdir()):
+            _is_yaml(child) and VERSION_NAME.match(child.stem) for child in children):
         return _walk(folder, problems, depth=0)
-    roots = [folder] if folder.resolve().name == CROSSWALKS_DIR else _roots_below(folder)
-    return [f for root in roots or [folder] for f in _walk(root, problems, depth=1)
-            if f.parent != root]
+    if folder.resolve().name == CROSSWALKS_DIR:
+        roots = [folder]
+    else:
+        roots = _roots_below(folder)
+        if not roots:  # a root of source folders: only <source>/<version>.yaml files
+            return [f for f in _walk(folder, problems, depth=1)
+                    if f.parent != folder and VERSION_NAME.match(f.stem)]
+    return [f for root in roots for f in _walk(root, problems, depth=1) if f.parent != root]
 
 
 def expand(paths: Iterable[Path], problems: list[PathProblem] | None = None) -> list[Path]:
@@ -157,7 +172,10 @@ def expand(paths: Iterable[Path], problems: list[PathProblem] | None = None) -> 
         else:
             raise UsageError(f"no such file or folder: {path}")
     _report(found, problems)
-    return list(dict.fromkeys(files))
+    unique: dict[Path, Path] = {}  # a file reached twice (through a link) is read once
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values())
 
 
 def context_files(files: Iterable[Path],

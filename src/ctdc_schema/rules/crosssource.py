@@ -75,7 +75,9 @@ def _conflicts(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator
         meanings = {(r.predicate, *r.context) for r in reaches}
         if len(sources) < 2 or len(meanings) < 2:
             continue
-        first, *others = reaches
+        # placed at a crosswalk being checked, not at one read only for comparison
+        first = next((r for r in reaches if not r.cw.context), reaches[0])
+        others = [r for r in reaches if r is not first]
         # each source once, with every meaning under which it reaches the value
         per_source: dict[str, dict[str, None]] = defaultdict(dict)
         for reach in reaches:
