@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ctdc-schema needs Python >= 3.11 (set PYTHON=python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[generate,test]'
+	$(BIN)/python -m pip install --quiet -e '.[generate,docs,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,7 +25,8 @@ HARMONISED := build/harmonised
 
 ## make run: regenerate the artefacts, validate the whole specification, print the overlap,
 ##           then the main job: harmonise every example delivery and the real CTDC samples into
-##           one dataset (build/harmonised/, Parquet and JSON Lines), checking every export
+##           one dataset (build/harmonised/), checking every export; the dashboard of the real
+##           samples (build/dashboard/) and the documentation site (build/site/)
 run: $(STAMP)
 	$(BIN)/ctdc generate
 	$(BIN)/ctdc validate
@@ -34,7 +35,13 @@ run: $(STAMP)
 	$(BIN)/ctdc transform --manifest examples/manifest.yaml \
 	    -i $(CTDC2020) -s ctdc-public $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) \
 	    -o $(HARMONISED)/ctdc.parquet
-	$(BIN)/ctdc transform --manifest examples/manifest.yaml -o $(HARMONISED)/examples.jsonl
+	$(BIN)/ctdc transform --manifest examples/manifest.yaml -o $(HARMONISED)/examples.parquet
+	$(BIN)/ctdc transform -i $(CTDC2020) -s ctdc-public \
+	    $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) -o $(HARMONISED)/ctdc-public.parquet
+	$(BIN)/ctdc stats $(HARMONISED)/ctdc-public.parquet -o build/dashboard
+	$(BIN)/ctdc docs build -o build/site \
+	    --dashboard "Example exports (synthetic)=$(HARMONISED)/examples.parquet" \
+	    --dashboard "CTDC public samples (real data)=$(HARMONISED)/ctdc-public.parquet"
 
 ## make test: the full suite (pytest, drift check, ruff, mypy)
 test: $(STAMP)

@@ -493,6 +493,94 @@ def schema_command(
         _emit(resources.crosswalk_schema().read_text(encoding="utf-8"), output)
 
 
+@app.command(short_help="The collaborative's dashboard of a harmonised dataset.")
+def stats(
+    data: Annotated[Path, typer.Argument(metavar="DATA", show_default=False, hidden=True)],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR",
+                           help="Folder for the tables (CSV, dashboard.json) and charts."),
+    ] = Path("dashboard"),
+    min_count: Annotated[
+        int, typer.Option("--min-count", metavar="N", min=1,
+                          help="Suppress counts under N (the collaborative's k)."),
+    ] = 11,
+) -> None:
+    """Tables (CSV, JSON) and charts (SVG, PNG) of a harmonised dataset: records per source,
+    top-10 citizenships, exploitation types, top-5 forced-labour sectors, gender, age bands,
+    years, overall and per source. Counts under --min-count are suppressed.
+
+    DATA: harmonised records (`ctdc transform` output: .parquet, a folder of them, .jsonl).
+    """
+    from ctdc_schema import stats as stats_module
+
+    dashboard = stats_module.compute(data, min_count)
+    files = stats_module.write(dashboard, output)
+    typer.echo(f"wrote {len(files)} files to {output}", err=True)
+
+
+docs_app = typer.Typer(help="The documentation site.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs", short_help="Build or preview the documentation site.")
+
+DashboardOption = Annotated[
+    list[str] | None,
+    typer.Option("--dashboard", metavar="LABEL=FILE",
+                 help="Harmonised data for the dashboard page, labelled (repeatable)."),
+]
+
+
+def _dashboards(values: list[str], work: Path) -> list[tuple[str, Path]]:
+    from ctdc_schema import stats as stats_module
+
+    found = []
+    for number, value in enumerate(values, start=1):
+        label, sep, path = value.partition("=")
+        if not sep or not label.strip() or not path:
+            raise UsageError(f"--dashboard takes LABEL=FILE, not '{value}'")
+        folder = work / f"dashboard-{number}"
+        stats_module.write(stats_module.compute(Path(path)), folder, charts=("svg",))
+        found.append((label.strip(), folder))
+    return found
+
+
+@docs_app.command("build")
+def docs_build(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Where the site goes."),
+    ] = Path("build/site"),
+    dashboard: DashboardOption = None,
+) -> None:
+    """Build the static site (mkdocs-material, works offline) from the vocabulary, the
+    crosswalks, the validator and harmonised data."""
+    import tempfile
+
+    from ctdc_schema import site
+
+    with tempfile.TemporaryDirectory(prefix="ctdc-stats-") as work:
+        pages = site.build(output, _dashboards(dashboard or [], Path(work)))
+    typer.echo(f"built {pages} pages in {output}", err=True)
+
+
+@docs_app.command("serve")
+def docs_serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    dashboard: DashboardOption = None,
+) -> None:
+    """Build the site and preview it on http://localhost:PORT (Ctrl-C stops)."""
+    import functools
+    import http.server
+    import tempfile
+
+    from ctdc_schema import site
+
+    with tempfile.TemporaryDirectory(prefix="ctdc-site-") as work:
+        root = Path(work) / "site"
+        site.build(root, _dashboards(dashboard or [], Path(work)))
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            typer.echo(f"serving http://localhost:{port}/ (Ctrl-C stops)", err=True)
+            server.serve_forever()
+
+
 export_app = typer.Typer(help="Export the specification in other formats.", no_args_is_help=True)
 app.add_typer(export_app, name="export",
               short_help="Export the crosswalks in other formats (SSSOM).")

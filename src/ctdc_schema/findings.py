@@ -34,8 +34,8 @@ class Severity(StrEnum):
 
 FailOn = Literal["error", "warning", "never"]
 
-#: where rule pages are published (the docs site serves generated/docs/rules/)
-RULE_DOCS_URL = "https://w3id.org/ctdc-schema/docs/rules/{code}"
+#: where rule pages are published: the docs site (`ctdc docs build`) has each at rules/CODE.html
+RULE_DOCS_URL = "https://w3id.org/ctdc-schema/rules/{code}.html"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,434 @@
+"""The documentation site: the vocabulary, every crosswalk, the sources side by side, the
+conflicts, the rules and the collaborative's dashboard, built with mkdocs-material.
+
+Everything on it is generated from ``schema/``, ``crosswalks/``, the validator and harmonised
+data; nothing is kept by hand. Pages are Markdown made here (or by ``ctdc generate``) and
+listed once, in :data:`NAV`: a later feature adds its pages by adding a :class:`Section`.
+The site needs no network (no web fonts, no CDN scripts, local search), so it can be
+served on an intranet and tested without network.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ctdc_schema import __version__, resources
+from ctdc_schema.crosswalk.loader import LoadedCrosswalk
+from ctdc_schema.crosswalk.semantics import all_targets
+from ctdc_schema.errors import UsageError
+from ctdc_schema.findings import RULE_DOCS_URL
+
+#: Material's own recipe: words split at spaces and punctuation, and camelCase split too, so
+#: that `DebtBondage` finds `meansOfControlDebtBondage` and `Venue/Industry` finds its column
+SEARCH_SEPARATOR = r'[\s\-,:!=\[\]()"/]+|(?!\b)(?=[A-Z][a-z])'
+SITE_URL = RULE_DOCS_URL.split("rules/")[0]
+
+CSS = """
+.predicate { border-radius: .6em; padding: 0 .5em; font-size: .75em; font-weight: 600;
+             white-space: nowrap; color: #fff; }
+.predicate.exactMatch { background: #2e7d32; } .predicate.closeMatch { background: #1565c0; }
+.predicate.broadMatch { background: #6a1b9a; } .predicate.narrowMatch { background: #ef6c00; }
+.predicate.relatedMatch { background: #616161; }
+.suppressed { color: #b71c1c; font-style: italic; }
+"""
+
+
+@dataclass
+class Context:
+    """What the pages are made from, loaded once."""
+
+    crosswalks: list[LoadedCrosswalk]
+    vocab: Any
+    #: (label, folder of `ctdc stats` output) per dashboard dataset
+    dashboards: list[tuple[str, Path]] = field(default_factory=list)
+
+    def current(self) -> list[LoadedCrosswalk]:
+        from ctdc_schema.crosswalk.registry import current_versions
+
+        return current_versions(self.crosswalks)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the navigation: its title and the pages it writes (path -> Markdown)."""
+
+    title: str
+    pages: Callable[[Context], dict[str, str]]
+
+
+def badge(predicate: object) -> str:
+    name = str(predicate or "exactMatch")
+    return f'<span class="predicate {html.escape(name)}">{html.escape(name)}</span>'
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell (and as HTML)."""
+    return html.escape(" ".join(str(text).split())).replace("|", "&#124;") if text else ""
+
+
+def _slot_link(slot: str, depth: int) -> str:
+    return f"[`{slot}`]({'../' * depth}vocabulary/{slot}.md)"
+
+
+def _page_of(cw: LoadedCrosswalk) -> str:
+    return f"sources/{cw.source_folder}/{cw.model.version}.md"
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+def home(ctx: Context) -> dict[str, str]:
+    sources = "\n".join(
+        f"| [{cw.source_folder}]({_page_of(cw)}) | {_cell(cw.model.organisation)} | "
+        f"{cw.model.unit_of_record} | {cw.model.legal_definition} |" for cw in ctx.current())
+    return {"index.md": f"""# The CTDC shared vocabulary
+
+Counter-trafficking organisations record their cases differently: Polaris (the US hotline)
+counts *cases* under US law (TVPA), IOM counts assisted *victims* under the Palermo Protocol.
+The [Counter Trafficking Data Collaborative](https://www.ctdatacollaborative.org/) norms their
+data onto shared variables. This site is that norming as an open, versioned and checkable
+specification: the [vocabulary](vocabulary/index.md) (version {ctx.vocab.version}), one
+crosswalk per source and version, the [sources side by side](comparison.md), the
+[conflicts](conflicts.md) between them, and the [dashboard](dashboard.md).
+
+## Who contributes
+
+| source | organisation | unit of record | legal definition |
+|---|---|---|---|
+{sources}
+
+## Using the toolkit
+
+```sh
+pip install ctdc-schema
+ctdc validate crosswalks/acme          # a crosswalk, compared with every other source
+ctdc validate EXPORT.csv --source iom  # a partner export against its crosswalk
+ctdc transform EXPORT.csv --source iom -o records.parquet
+ctdc stats records.parquet -o dashboard/
+```
+
+In CI, the GitHub Action and the pre-commit hook run `ctdc validate`; every finding links to
+its [rule](rules/index.md). The crosswalk file format is described in
+[its reference](crosswalk-format/index.md).
+
+## Licences
+
+Code: MIT. Vocabulary and crosswalk texts: CC BY 4.0. CTDC data are subject to the
+[CTDC Terms of Use](https://www.ctdatacollaborative.org/terms-use). ctdc-schema {__version__}.
+"""}
+
+
+def _mapping_rows(cw: LoadedCrosswalk, index: int) -> list[str]:
+    variable = cw.model.variables[index]
+    rows = []
+    for code, mapping in (variable.values or {}).items():
+        if mapping.unknown:
+            target = "*unknown*"
+        elif mapping.values is not None:
+            target = ", ".join(f"`{v}`" for v in mapping.values) or "*none*"
+        else:
+            target = f"`{mapping.value}`" if mapping.value is not None else "*nothing*"
+        cases = "; ".join(f"when {c.when.column} in {', '.join(c.when.in_ or [])}: "
+                          f"{c.value or ', '.join(c.values or []) or 'nothing'}"
+                          for c in mapping.cases or [] if c.when is not None)
+        rows.append(f"| `{_cell(code)}` | {target} | {badge(mapping.predicate)} | "
+                    f"{_cell(mapping.note)} {_cell(cases)} |")
+    return rows
+
+
+def sources(ctx: Context) -> dict[str, str]:
+    pages: dict[str, str] = {}
+    by_source: dict[str, list[LoadedCrosswalk]] = {}
+    for cw in ctx.crosswalks:
+        by_source.setdefault(cw.source_folder, []).append(cw)
+    index = ["# Sources and crosswalk versions\n", "| source | versions | organisation |",
+             "|---|---|---|"]
+    for source, versions in sorted(by_source.items()):
+        versions.sort(key=lambda c: c.model.valid_from)
+        links = ", ".join(f"[{v.model.version}]({source}/{v.model.version}.md)" for v in versions)
+        index.append(f"| {source} | {links} | {_cell(versions[-1].model.organisation)} |")
+        for cw in versions:
+            pages[_page_of(cw)] = _source_page(cw, versions)
+    pages["sources/index.md"] = "\n".join(index) + "\n"
+    return pages
+
+
+def _source_page(cw: LoadedCrosswalk, versions: list[LoadedCrosswalk]) -> str:
+    m = cw.model
+    others = " · ".join(f"**{v.model.version}**" if v is cw else
+                        f"[{v.model.version}]({v.model.version}.md)" for v in versions)
+    export = m.export
+    lines = [
+        f"# {cw.source_folder} {m.version}\n", f"{_cell(m.title)}\n",
+        f"Versions of this source: {others}\n",
+        "| | |", "|---|---|",
+        f"| organisation | {_cell(m.organisation)} |",
+        f"| data source type | {m.data_source_type or ''} |",
+        f"| unit of record | {m.unit_of_record} |",
+        f"| legal definition | {m.legal_definition} |",
+        f"| valid | {m.window_axis or 'registration_date'} from {m.valid_from} to "
+        f"{m.valid_to or 'now'} |",
+        f"| vocabulary | {m.schema_version} |",
+        "| missing codes | " + ", ".join(f"`{_cell(c)}`" if c else "(empty)"
+                                         for c in m.missing_codes or []) + " |",
+        f"| export | {export.file_format if export else ''} "
+        f"{'delimiter `' + _cell(export.delimiter) + '`' if export and export.delimiter else ''} |",
+        "", f"{_cell(m.description)}\n", "## Variables\n",
+    ]
+    for index, variable in enumerate(m.variables):
+        columns = ", ".join(f"`{_cell(c)}`" for c in variable.column or []) or "*(constant)*"
+        lines += [f"### {columns} → {_slot_link(variable.slot, 2)} {badge(variable.predicate)}\n"]
+        if variable.definition:
+            lines.append(f"{_cell(variable.definition)}\n")
+        if variable.note:
+            lines.append(f"!!! note\n    {_cell(variable.note)}\n")
+        if variable.transform is not None:
+            lines.append(f"Transform: `{variable.transform.type}`\n")
+        rows = _mapping_rows(cw, index)
+        if rows:
+            lines += ["| source code | target | predicate | note |", "|---|---|---|---|", *rows, ""]
+    return "\n".join(lines) + "\n"
+
+
+def comparison(ctx: Context) -> dict[str, str]:
+    current = ctx.current()
+    names = [cw.source_folder for cw in current]
+    head = "| | " + " | ".join(f"[{n}]({_page_of(cw)})" for n, cw in
+                               zip(names, current, strict=True)) + " |"
+    rule = "|---" * (len(names) + 1) + "|"
+
+    def row(label: str, values: Iterable[object]) -> str:
+        return f"| {label} | " + " | ".join(_cell(v) for v in values) + " |"
+
+    lines = ["# Sources side by side\n",
+             f"The current version of each of the {len(names)} sources: what a record is, "
+             "under which legal definition, how missing information is written, and how "
+             "each vocabulary slot is reached.\n", "## The sources\n", head, rule,
+             row("organisation", (c.model.organisation for c in current)),
+             row("version", (c.model.version for c in current)),
+             row("unit of record", (c.model.unit_of_record for c in current)),
+             row("legal definition", (c.model.legal_definition for c in current)),
+             row("data source type", (c.model.data_source_type for c in current)),
+             row("missing codes", (", ".join(code or "(empty)" for code in
+                                             c.model.missing_codes or []) for c in current)),
+             "", "## Coverage and predicate per slot\n", head, rule]
+    reach: dict[str, dict[str, tuple[str, set[str]]]] = {}
+    for cw in current:
+        for variable in cw.model.variables:
+            targets = {t for mapping in (variable.values or {}).values()
+                       for t in all_targets(mapping)}
+            predicate, known = reach.get(variable.slot, {}).get(cw.source_folder, ("", set()))
+            reach.setdefault(variable.slot, {})[cw.source_folder] = (
+                predicate or str(variable.predicate), known | targets)
+    for slot in sorted(reach):
+        cells = [badge(reach[slot][n][0]) if n in reach[slot] else "—" for n in names]
+        lines.append(f"| {_slot_link(slot, 0)} | " + " | ".join(cells) + " |")
+    lines += ["", "## The values each source can produce\n"]
+    for slot in sorted(reach):
+        if not ctx.vocab.slot_values(slot):
+            continue
+        lines += [f"### {slot}\n", head, rule]
+        for value in ctx.vocab.slot_values(slot):
+            marks = ["✓" if n in reach[slot] and value in reach[slot][n][1] else "" for n in names]
+            if any(marks):
+                lines.append(f"| `{value}` | " + " | ".join(marks) + " |")
+        lines.append("")
+    return {"comparison.md": "\n".join(lines) + "\n"}
+
+
+def conflicts(ctx: Context) -> dict[str, str]:
+    from collections import Counter
+
+    from ctdc_schema import checker, overlap
+
+    report = checker.validate()
+    by_rule = Counter((f.code, f.name, f.severity.value) for f in report.findings)
+    by_slot = Counter(f.message.split("=", 1)[0] for f in report.findings if f.code == "CW501")
+    lines = ["# Conflicts between sources\n",
+             f"`ctdc validate` on the vocabulary and every bundled crosswalk: "
+             f"{report.summary()['errors']} errors, {report.summary()['warnings']} warnings.\n",
+             "## By rule\n", "| rule | severity | findings |", "|---|---|---|",
+             *(f"| [{code} {name}](rules/{code}.md) | {severity} | {n} |"
+               for (code, name, severity), n in sorted(by_rule.items())),
+             "", "## Cross-source conflicts (CW501) by slot\n", "| slot | findings |",
+             "|---|---|", *(f"| {_slot_link(slot, 0)} | {n} |"
+                            for slot, n in sorted(by_slot.items())),
+             "", "## Every finding\n", "| file | line | rule | message |", "|---|---|---|---|",
+             *(f"| {_cell(f.file)} | {f.line or ''} | [{f.code}](rules/{f.code}.md) | "
+               f"{_cell(f.message)} |" for f in report.sorted_findings())]
+    table = overlap.compute()
+    names = [s.split("@")[0] for s in table.sources]
+    lines += ["", "## Overlap\n", "Which sources cover which slot: exactly, partially, or as "
+              "a constant declared in the crosswalk header.\n",
+              "| slot | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|",
+              *(f"| {_slot_link(slot, 0)} | " + " | ".join(
+                  table.cells.get(slot, {}).get(s, "") for s in table.sources) + " |"
+                for slot in table.slots)]
+    return {"conflicts.md": "\n".join(lines) + "\n"}
+
+
+def dashboard(ctx: Context) -> dict[str, str]:
+    import json
+
+    lines = ["# Dashboard\n"]
+    pages: dict[str, str] = {}
+    if not ctx.dashboards:
+        lines.append("No harmonised data was given to this build "
+                     "(`ctdc docs build --dashboard LABEL=FILE`).")
+    for number, (label, folder) in enumerate(ctx.dashboards, start=1):
+        data = json.loads((folder / "dashboard.json").read_text(encoding="utf-8"))
+        lines += [f"## {_cell(label)}\n",
+                  f"Counts under {data['min_count']} are suppressed and marked; shares count "
+                  "only the records with information in that variable.\n"]
+        for table in data["tables"]:
+            image = f"dashboard/{number}/{table['name']}.svg"
+            pages[image] = str(folder / f"{table['name']}.svg")
+            lines += [f"### {_cell(table['title'])}\n", f"![{_cell(table['title'])}]({image})\n",
+                      f"*{_cell(table['denominator'])}*\n",
+                      '??? info "Table"', "    | group | category | count | share |",
+                      "    |---|---|---|---|"]
+            for r in table["rows"]:
+                shown = ('<span class="suppressed">suppressed</span>' if r["suppressed"]
+                         else f"{r['count']} | {100 * r['share']:.1f}%")
+                if r["suppressed"]:
+                    shown += " | "
+                lines.append(f"    | {_cell(r['group'])} | {_cell(r['category'])} | {shown} |")
+            lines.append("")
+    pages["dashboard.md"] = "\n".join(lines) + "\n"
+    return pages
+
+
+def _generated(folder: str, into: str) -> Callable[[Context], dict[str, str]]:
+    """Pages `ctdc generate` wrote (vocabulary, crosswalk format, rules), copied as they are."""
+    def pages(ctx: Context) -> dict[str, str]:
+        root = resources.data_dir("generated/docs") / folder if folder else \
+            resources.data_dir("generated/docs")
+        found = {}
+        for page in sorted(root.glob("*.md")):
+            found[f"{into}/{page.name}"] = page.read_text(encoding="utf-8")
+        return found
+    return pages
+
+
+def vocabulary_pages(ctx: Context) -> dict[str, str]:
+    """The generated vocabulary pages, with meanings as links (ISO 3166, ISIC, HTCDS, CTDC)
+    and, on each slot's page, the CTDC columns and the sources that cover it."""
+    import re
+
+    from ctdc_schema import yamlsource
+
+    prefixes = {str(k): str(v) for k, v in
+                (yamlsource.load(resources.schema_path()).get("prefixes") or {}).items()}
+    curie = re.compile(r"(?<![\w\[/:])(" + "|".join(map(re.escape, sorted(prefixes))) +
+                       r"):([A-Za-z0-9_.\-]+)(?=\s*\|)")
+    pages = _generated("", "vocabulary")(ctx)
+    cover: dict[str, list[str]] = {}
+    for cw in ctx.current():
+        for variable in cw.model.variables:
+            columns = ", ".join(f"`{_cell(c)}`" for c in variable.column or []) or "(constant)"
+            cover.setdefault(variable.slot, []).append(
+                f"| [{cw.source_folder} {cw.model.version}](../{_page_of(cw)}) | {columns} | "
+                f"{badge(variable.predicate)} |")
+    for path, text in list(pages.items()):
+        text = curie.sub(lambda m: f"[{m.group(0)}]({prefixes[m.group(1)]}{m.group(2)})", text)
+        slot = path.removeprefix("vocabulary/").removesuffix(".md")
+        if slot in ctx.vocab.slots:
+            ctdc = [m.curie.split(":", 1)[1] for m in ctx.vocab.slots[slot].mappings
+                    if m.curie.startswith("ctdc:")]
+            text += "\n## In the CTDC data and the sources\n\n"
+            if ctdc:
+                text += "CTDC columns: " + ", ".join(f"`{c}`" for c in ctdc) + "\n\n"
+            rows = cover.get(slot, [])
+            text += ("| source | column | predicate |\n|---|---|---|\n" + "\n".join(rows)
+                     if rows else "No source maps onto this slot.") + "\n"
+        pages[path] = text
+    return pages
+
+
+#: the navigation: one entry per section, in order. Later features (changelog, releases)
+#: add a Section here; nothing else changes.
+NAV: list[Section] = [
+    Section("Home", home),
+    Section("Vocabulary", vocabulary_pages),
+    Section("Sources", sources),
+    Section("Side by side", comparison),
+    Section("Conflicts", conflicts),
+    Section("Dashboard", dashboard),
+    Section("Rules", _generated("rules", "rules")),
+    Section("Crosswalk format", _generated("crosswalk-format", "crosswalk-format")),
+]
+
+
+def _nav_entry(title: str, paths: list[str]) -> Any:
+    markdown = [p for p in paths if p.endswith(".md")]
+    if len(markdown) == 1:
+        return {title: markdown[0]}
+    index = [p for p in markdown if p.endswith("index.md")]
+    return {title: index + sorted(p for p in markdown if p not in index)}
+
+
+def config(docs_dir: Path, site_dir: Path, nav: list[Any]) -> dict[str, Any]:
+    return {
+        "site_name": "CTDC shared vocabulary",
+        "site_url": SITE_URL,
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+        "use_directory_urls": False,
+        "strict": False,
+        "theme": {"name": "material", "font": False, "features": ["navigation.sections"]},
+        # local search (lunr in a web worker, index built with the site); no offline plugin:
+        # served over HTTP it is not needed, and it pulls a worker shim from a CDN
+        "plugins": [{"search": {"separator": SEARCH_SEPARATOR}}],
+        "markdown_extensions": ["tables", "admonition", "pymdownx.details",
+                                "pymdownx.superfences", "attr_list", "md_in_html"],
+        "extra_css": ["ctdc.css"],
+        "nav": nav,
+    }
+
+
+def build(output: Path, dashboards: list[tuple[str, Path]] | None = None) -> int:
+    """Build the site into ``output``; returns the number of pages."""
+    try:
+        from mkdocs.commands.build import build as mkdocs_build
+        from mkdocs.config import load_config
+    except ImportError:
+        raise UsageError("`ctdc docs` needs mkdocs-material: pip install "
+                         "'ctdc-schema[docs]'") from None
+    import yaml
+
+    from ctdc_schema import vocabulary
+    from ctdc_schema.crosswalk.loader import load_valid
+
+    ctx = Context(load_valid(), vocabulary.load(), list(dashboards or []))
+    with tempfile.TemporaryDirectory(prefix="ctdc-site-") as tmp:
+        docs = Path(tmp) / "docs"
+        nav: list[Any] = []
+        for section in NAV:
+            pages = section.pages(ctx)
+            for path, content in pages.items():
+                target = docs / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if path.endswith(".svg"):
+                    shutil.copyfile(content, target)
+                else:
+                    target.write_text(content, encoding="utf-8")
+            nav.append(_nav_entry(section.title, list(pages)))
+        (docs / "ctdc.css").write_text(CSS, encoding="utf-8")
+        site = Path(tmp) / "site"
+        config_file = Path(tmp) / "mkdocs.yml"
+        config_file.write_text(yaml.safe_dump(config(docs, site, nav), sort_keys=False),
+                               encoding="utf-8")
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+        mkdocs_build(load_config(str(config_file)))
+        pages_built = sum(1 for _ in site.rglob("*.html"))
+        if output.exists():
+            shutil.rmtree(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(site, output)
+    return pages_built
