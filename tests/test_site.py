@@ -137,6 +137,12 @@ def test_no_internal_link_or_anchor_is_broken(built: Path) -> None:
     broken = []
     for page in pages(built):
         here = built / page
+        text = here.read_text(encoding="utf-8")
+        # nothing is fetched from elsewhere: no CDN script, stylesheet or web font
+        assert not re.search(r'<script[^>]+src="(https?:)?//', text), page
+        assert not re.search(r'<link[^>]+rel="(stylesheet|preconnect|preload|icon)"'
+                             r'[^>]+href="(https?:)?//', text), page
+        assert "fonts.googleapis" not in text, page
         for href in parsed(here).hrefs:
             parts = urlsplit(href)
             if parts.scheme or href.startswith(("mailto:", "//", "data:")):
