@@ -70,8 +70,8 @@ def test_bare_ctdc_and_dash_h_print_the_help(capsys: pytest.CaptureFixture[str])
     # one line per command, none cut off with "..."
     commands = out.split("Commands:\n")[1].splitlines()
     assert [line.split()[0] for line in commands] == [
-        "generate", "validate", "rules", "overlap", "transform", "schema", "stats", "docs",
-        "export"]
+        "generate", "validate", "diff", "rules", "overlap", "transform", "schema", "stats",
+        "docs", "export"]
     assert not any(line.endswith("...") for line in commands), commands
     assert "--install-completion" in out
     code, bare_out, bare_err = run(capsys)

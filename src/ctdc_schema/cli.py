@@ -320,6 +320,37 @@ def validate(
     raise typer.Exit(report.exit_code(options.fail_on))
 
 
+@app.command(short_help="Changes between two versions, classified.")
+def diff(
+    old: Annotated[Path, typer.Argument(metavar="OLD", show_default=False, hidden=True)],
+    new: Annotated[Path, typer.Argument(metavar="NEW", show_default=False, hidden=True)],
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format."),
+    ] = ReportFormat.text,
+    fail_on: FailOnOption = FailOn.error,
+    color: Annotated[
+        Color, typer.Option("--color", help="Colour text output (auto: on a terminal)."),
+    ] = Color.auto,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write the report to FILE (- for stdout)."),
+    ] = None,
+) -> None:
+    """Every change from OLD to NEW (two crosswalk files, or two vocabulary folders):
+    breaking (CH1xx, errors), additive (CH2xx) or patch (CH3xx); exit 1 on a breaking one.
+    """
+    from ctdc_schema import diff as diff_module
+    from ctdc_schema import reporters, rules
+
+    rules.load_all()
+    colored = _use_color(color) and _to_stdout(output)
+    options = reporters.RenderOptions(color=colored, fail_on=fail_on.value)
+    report = diff_module.diff(old, new)
+    _emit(reporters.get(output_format.value, options).render(report), output, [old, new],
+          color=colored)
+    raise typer.Exit(report.exit_code(options.fail_on))
+
+
 @app.command("rules", short_help="List the rules, or explain one.")
 def rules_command(
     code: Annotated[

@@ -47,6 +47,7 @@ def set_check(func: SetCheck) -> SetCheck:
 def load_all() -> None:
     """Import every rule module so that the registry and the check lists are complete."""
     from ctdc_schema.rules import (  # noqa: F401
+        changes,
         codes,
         columns,
         conditions,

@@ -1,0 +1,85 @@
+"""CH: what a change between two versions does to the people who use them (``ctdc diff``).
+
+CH1xx are **breaking** (an export or a time series built on the old version may now mean
+something else: a major version), CH2xx **additive** (new things, nothing old re-meant: a minor
+version), CH3xx **patch** (wording only). Each is a finding, so every reporter of ``ctdc
+validate`` renders a diff too.
+"""
+
+from __future__ import annotations
+
+from ctdc_schema.findings import Rule, Severity, register
+
+
+def _rule(code: str, name: str, severity: Severity, summary: str, explanation: str,
+          bad: str, good: str) -> Rule:
+    return register(Rule(code=code, name=name, severity=severity, summary=summary,
+                         explanation=explanation, bad=bad, good=good))
+
+
+BREAKING_NOTE = ("Breaking: partners' exports or harmonised time series can change meaning, "
+                 "so the vocabulary needs a new major version, and a crosswalk a new version "
+                 "file. ")
+
+SLOT_REMOVED = _rule(
+    "CH101", "slot-removed", Severity.ERROR, "A vocabulary slot was removed or renamed.",
+    BREAKING_NOTE + "Records and crosswalks that use the slot no longer validate.",
+    "# 1.2.0: slots: {abducted: ...}\n# 1.3.0: (abducted gone)\n",
+    "# 2.0.0: abducted removed, listed in `changes`\n")
+VALUE_REMOVED = _rule(
+    "CH102", "value-removed", Severity.ERROR,
+    "A permissible value was removed or renamed.",
+    BREAKING_NOTE + "Crosswalks that map onto it and records that hold it break.",
+    "# Gender 1.x: female, male, transgender_nonconforming -> female, male\n",
+    "# keep the value, deprecate it (`deprecated:`), remove it in the next major version\n")
+SLOT_NARROWED = _rule(
+    "CH103", "slot-narrowed", Severity.ERROR,
+    "A slot became required or single-valued, or its range, pattern or bounds changed.",
+    BREAKING_NOTE + "Records valid before may be invalid now.",
+    "exploitation_types: {multivalued: true} -> {multivalued: false}\n",
+    "(a new slot with the new shape; the old one deprecated)\n")
+CODE_REMOVED = _rule(
+    "CH104", "code-removed", Severity.ERROR,
+    "A crosswalk no longer maps a source code, or no longer reads a variable.",
+    BREAKING_NOTE + "Exports that still hold the code now fail (DX201) or lose a slot.",
+    'values: {"F": female, "M": male} -> values: {"F": female}\n',
+    "(a new crosswalk version whose window starts when the source stopped writing the code)\n")
+CODE_REMAPPED = _rule(
+    "CH105", "code-remapped", Severity.ERROR,
+    "A source code now reaches another target, or a missing code became a value (or the "
+    "reverse).",
+    BREAKING_NOTE + "The same export now harmonises to other records.",
+    '"Other": other -> "Other": other_exploitation\n',
+    "(a new crosswalk version, with the change in its `changes` list)\n")
+PREDICATE_WEAKENED = _rule(
+    "CH106", "predicate-weakened", Severity.ERROR,
+    "A match predicate changed so that fewer claims hold (exactMatch to another).",
+    BREAKING_NOTE + "Analyses that relied on an exact match no longer may.",
+    "predicate: exactMatch -> predicate: closeMatch\n",
+    "(a new crosswalk version that says why in its `changes` and the note)\n")
+WINDOW_SHORTENED = _rule(
+    "CH107", "window-shortened", Severity.ERROR,
+    "A crosswalk's validity window now covers fewer dates.",
+    BREAKING_NOTE + "Records in the dropped dates no longer have a crosswalk version.",
+    'valid_to: null -> valid_to: "2017-03-29"\n',
+    "(close the window only together with a new version that starts where it ends)\n")
+ADDED = _rule(
+    "CH201", "added", Severity.INFO,
+    "A slot, value, variable, source code or crosswalk element was added.",
+    "Additive: nothing old changes meaning; the vocabulary needs at least a minor version.",
+    "(none: additions are welcome)\n", 'values: {"F": female, "X": transgender_nonconforming}\n')
+PREDICATE_STRENGTHENED = _rule(
+    "CH202", "predicate-strengthened", Severity.INFO,
+    "A match predicate changed to exactMatch: more claims hold.",
+    "Additive: what held still holds, and more.",
+    "(none)\n", "predicate: closeMatch -> predicate: exactMatch\n")
+WINDOW_WIDENED = _rule(
+    "CH203", "window-widened", Severity.INFO,
+    "A crosswalk's validity window now covers more dates.",
+    "Additive: records outside the old window gain a crosswalk version.",
+    "(none)\n", 'valid_from: "2015-01-01" -> valid_from: "2012-01-01"\n')
+REWORDED = _rule(
+    "CH301", "reworded", Severity.INFO,
+    "A description, definition, note or title changed.",
+    "Patch: wording and citations only; meaning is unchanged by promise.",
+    "(none)\n", "note: ... -> note: ... (clearer)\n")
