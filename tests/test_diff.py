@@ -125,3 +125,37 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "compare a crosswalk with a crosswalk" in capsys.readouterr().err
     assert run(["diff", str(IOM), "nope.yaml"]) == 2
     assert "no such file or folder: nope.yaml" in capsys.readouterr().err
+
+
+def test_against_a_git_revision_reads_the_old_files_with_git(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
+                       env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+                            "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+
+    shutil.copytree(ROOT / "schema", tmp_path / "schema")
+    for source in ("iom", "polaris"):
+        shutil.copytree(ROOT / "crosswalks" / source, tmp_path / "crosswalks" / source)
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "release")
+    current = tmp_path / "crosswalks" / "iom" / "2.0.0.yaml"
+    current.write_text(current.read_text().replace('"Feminine": female', '"Feminine": male'))
+    (tmp_path / "crosswalks" / "polaris" / "2.0.0.yaml").unlink()
+    shutil.copyfile(current, tmp_path / "crosswalks" / "iom" / "3.0.0.yaml")
+    monkeypatch.chdir(tmp_path)
+    listed = [(f.code, f.file, f.line) for f in diff.against("HEAD").findings]
+    assert ("CH105", "crosswalks/iom/2.0.0.yaml", line_of(current, '"Feminine": male')) \
+        in listed
+    assert ("CH104", "HEAD:crosswalks/polaris/2.0.0.yaml", None) in listed
+    assert ("CH201", "crosswalks/iom/3.0.0.yaml", 1) in listed
+    assert len(listed) == 3  # the vocabulary and Polaris 2.1.0 did not change
+    assert run(["diff", "--against", "HEAD", "-f", "github"]) == 1
+    assert "::error file=crosswalks/iom/2.0.0.yaml," in capsys.readouterr().out
+    assert run(["diff", "--against", "--help"]) == 2
+    assert "not a git revision" in capsys.readouterr().err

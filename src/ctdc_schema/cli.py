@@ -322,8 +322,17 @@ def validate(
 
 @app.command(short_help="Changes between two versions, classified.")
 def diff(
-    old: Annotated[Path, typer.Argument(metavar="OLD", show_default=False, hidden=True)],
-    new: Annotated[Path, typer.Argument(metavar="NEW", show_default=False, hidden=True)],
+    old: Annotated[
+        Path | None, typer.Argument(metavar="OLD", show_default=False, hidden=True),
+    ] = None,
+    new: Annotated[
+        Path | None, typer.Argument(metavar="NEW", show_default=False, hidden=True),
+    ] = None,
+    against: Annotated[
+        str | None, typer.Option("--against", metavar="REF",
+                                 help="Compare the working tree's vocabulary and crosswalks "
+                                      "with git revision REF (read with git, no checkout)."),
+    ] = None,
     output_format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Report format."),
     ] = ReportFormat.text,
@@ -336,8 +345,9 @@ def diff(
                                   help="Write the report to FILE (- for stdout)."),
     ] = None,
 ) -> None:
-    """Every change from OLD to NEW (two crosswalk files, or two vocabulary folders):
-    breaking (CH1xx, errors), additive (CH2xx) or patch (CH3xx); exit 1 on a breaking one.
+    """Every change from OLD to NEW (two crosswalk files, or two vocabulary folders), or from
+    git revision --against REF to the working tree: breaking (CH1xx, errors), additive (CH2xx)
+    or patch (CH3xx); exit 1 on a breaking one.
     """
     from ctdc_schema import diff as diff_module
     from ctdc_schema import reporters, rules
@@ -345,9 +355,16 @@ def diff(
     rules.load_all()
     colored = _use_color(color) and _to_stdout(output)
     options = reporters.RenderOptions(color=colored, fail_on=fail_on.value)
-    report = diff_module.diff(old, new)
-    _emit(reporters.get(output_format.value, options).render(report), output, [old, new],
-          color=colored)
+    if against is not None:
+        if old is not None:
+            raise UsageError("give OLD NEW, or --against REF, not both")
+        report = diff_module.against(against)
+    elif old is None or new is None:
+        raise UsageError("give OLD and NEW, or --against REF")
+    else:
+        report = diff_module.diff(old, new)
+    _emit(reporters.get(output_format.value, options).render(report), output,
+          [p for p in (old, new) if p is not None], color=colored)
     raise typer.Exit(report.exit_code(options.fail_on))
 
 

@@ -45,8 +45,8 @@ def diff(old: Path, new: Path) -> Report:
 
 # -- crosswalks ---------------------------------------------------------------------------------
 
-def _load(path: Path) -> loader.LoadedCrosswalk:
-    crosswalk, found = loader.load(path, path.as_posix())
+def _load(path: Path, display: str | None = None) -> loader.LoadedCrosswalk:
+    crosswalk, found = loader.load(path, display or path.as_posix())
     if crosswalk is None:
         first = found[0]
         raise UsageError(f"{path}:{first.line}: {first.code} {first.message} "
@@ -62,8 +62,9 @@ def _predicate(value: Any, default: str = EXACT) -> str:
     return str(value) if value else default
 
 
-def _crosswalks(old_path: Path, new_path: Path) -> Report:
-    old, new = _load(old_path), _load(new_path)
+def _crosswalks(old_path: Path, new_path: Path, old_display: str | None = None,
+                new_display: str | None = None) -> Report:
+    old, new = _load(old_path, old_display), _load(new_path, new_display)
     report = Report(files=[new.file])
     report.extend(_crosswalk_changes(old, new))
     return report
@@ -174,7 +175,8 @@ def _label(key: tuple[str, tuple[str, ...]]) -> str:
 
 # -- the vocabulary -----------------------------------------------------------------------------
 
-def _vocabularies(old_path: Path, new_path: Path) -> Report:
+def _vocabularies(old_path: Path, new_path: Path, old_display: str | None = None,
+                  new_display: str | None = None) -> Report:
     def main(path: Path) -> Path:
         return path / resources.MAIN_SCHEMA_FILE if path.is_dir() else path
 
@@ -182,7 +184,10 @@ def _vocabularies(old_path: Path, new_path: Path) -> Report:
                                                                             full=True)
     places = {side: _positions(main(path)) for side, path in (("old", old_path),
                                                                ("new", new_path))}
-    report = Report(files=[main(new_path).as_posix()])
+    for side, shown in (("old", old_display), ("new", new_display)):
+        if shown is not None:
+            places[side] = (shown, places[side][1])
+    report = Report(files=[places["new"][0]])
 
     def at(side: str, rule: Rule, message: str, parts: tuple[str, ...]) -> Finding:
         file, positions = places[side]
@@ -236,3 +241,68 @@ def _positions(path: Path) -> tuple[str, loader.Positions]:
     positions = loader.Positions()
     loader.to_data(yamlsource.compose(path), positions)
     return path.as_posix(), positions
+
+
+# -- against a git revision ---------------------------------------------------------------------
+
+def _git(*args: str, cwd: Path) -> bytes:
+    """Run git with an argument list (never a shell); its failure is a usage error."""
+    import subprocess
+
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                                timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"cannot run git: {exc}") from None
+    if result.returncode != 0:
+        message = excerpt(result.stderr.decode("utf-8", "replace").strip(), 200)
+        raise UsageError(f"git {args[0]}: {message}")
+    return result.stdout
+
+
+def against(ref: str, root: Path | None = None) -> Report:
+    """The changes from revision ``ref`` to the working tree, for the vocabulary and every
+    crosswalk of the repository at ``root`` (default: the working directory's). Old files are
+    read with ``git show``; nothing is checked out."""
+    import tempfile
+
+    if not ref or ref.startswith("-") or any(c in ref for c in "\n\0"):
+        raise UsageError(f"not a git revision: '{excerpt(ref, 60)}'")
+    here = root or Path.cwd()
+    top = Path(_git("rev-parse", "--show-toplevel", cwd=here).decode().strip())
+    commit = _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}",
+                  cwd=top).decode().strip()
+    listed = _git("ls-tree", "-r", "--name-only", commit, "--", "schema", "crosswalks",
+                  cwd=top).decode("utf-8", "replace").splitlines()
+    report = Report()
+    with tempfile.TemporaryDirectory(prefix="ctdc-diff-") as tmp:
+        old_root = Path(tmp)
+        for name in listed:
+            target = old_root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_git("show", f"{commit}:{name}", cwd=top))
+        if (top / "schema" / resources.MAIN_SCHEMA_FILE).is_file() and \
+                (old_root / "schema" / resources.MAIN_SCHEMA_FILE).is_file():
+            part = _vocabularies(old_root / "schema", top / "schema",
+                                 f"{ref}:schema/{resources.MAIN_SCHEMA_FILE}",
+                                 f"schema/{resources.MAIN_SCHEMA_FILE}")
+            report.findings.extend(part.findings)
+            report.files.extend(part.files)
+        old_files = {n for n in listed if n.startswith("crosswalks/")
+                     and n.lower().endswith((".yaml", ".yml"))}
+        new_files = {p.relative_to(top).as_posix()
+                     for p in (top / "crosswalks").glob("*/*.y*ml")} \
+            if (top / "crosswalks").is_dir() else set()
+        for name in sorted(old_files | new_files):
+            if name not in new_files:
+                report.findings.append(ch.CODE_REMOVED.at(
+                    f"crosswalk version {name} removed since {ref}", f"{ref}:{name}"))
+            elif name not in old_files:
+                report.findings.append(ch.ADDED.at(f"crosswalk version {name} added since "
+                                                   f"{ref}", name, 1, 1))
+                report.files.append(name)
+            else:
+                part = _crosswalks(old_root / name, top / name, f"{ref}:{name}", name)
+                report.findings.extend(part.findings)
+                report.files.append(name)
+    return report
