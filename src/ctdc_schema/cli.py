@@ -218,6 +218,16 @@ EngineOption = Annotated[
     Engine, typer.Option("--engine", help="DuckDB; Spark (needs the `spark` extra); or the "
                                           "row-at-a-time reference oracle."),
 ]
+ColorOption = Annotated[
+    Color, typer.Option("--color", help="Colour text output (auto: on a terminal)."),
+]
+ReportOutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE",
+                              help="Write the report to FILE (- for stdout)."),
+]
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", help="Report format."),
+]
 CrosswalksOption = Annotated[
     list[Path] | None, typer.Option("--crosswalks", metavar="DIR",
                                     help="Crosswalks to use (default: the bundled ones)."),
@@ -260,9 +270,7 @@ def validate(
     engine: EngineOption = Engine.duckdb,
     crosswalks: CrosswalksOption = None,
     schema: SchemaOption = None,
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Report format."),
-    ] = ReportFormat.text,
+    output_format: ReportFormatOption = ReportFormat.text,
     fail_on: FailOnOption = FailOn.error,
     select: Annotated[
         list[str] | None, typer.Option("--select", metavar="CODES",
@@ -277,13 +285,8 @@ def validate(
         bool, typer.Option("--bundled/--no-bundled",
                            help="Compare the crosswalks with the ones bundled with ctdc-schema."),
     ] = True,
-    color: Annotated[
-        Color, typer.Option("--color", help="Colour text output (auto: on a terminal)."),
-    ] = Color.auto,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE",
-                                  help="Write the report to FILE (- for stdout)."),
-    ] = None,
+    color: ColorOption = Color.auto,
+    output: ReportOutputOption = None,
 ) -> None:
     """Check crosswalks, or partner exports against their crosswalk; report findings with
     stable rule codes (`ctdc rules` explains them).
@@ -333,17 +336,10 @@ def diff(
                                  help="Compare the working tree's vocabulary and crosswalks "
                                       "with git revision REF (read with git, no checkout)."),
     ] = None,
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Report format."),
-    ] = ReportFormat.text,
+    output_format: ReportFormatOption = ReportFormat.text,
     fail_on: FailOnOption = FailOn.error,
-    color: Annotated[
-        Color, typer.Option("--color", help="Colour text output (auto: on a terminal)."),
-    ] = Color.auto,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE",
-                                  help="Write the report to FILE (- for stdout)."),
-    ] = None,
+    color: ColorOption = Color.auto,
+    output: ReportOutputOption = None,
 ) -> None:
     """Every change from OLD to NEW (two crosswalk files, or two vocabulary folders), or from
     git revision --against REF to the working tree: breaking (CH1xx, errors), additive (CH2xx)
