@@ -249,9 +249,6 @@ def write(dashboard: Dashboard, output: Path, charts: Sequence[str] = ("svg", "p
     files: dict[Path, bytes] = {
         output / "dashboard.json": (json.dumps(dashboard.to_dict(), indent=2,
                                                ensure_ascii=False) + "\n").encode()}
-    import os
-
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     for table in dashboard.tables:
         files[output / f"{table.figure.name}.csv"] = table_csv(table).encode()
         for fmt in charts:
