@@ -26,7 +26,8 @@ HARMONISED := build/harmonised
 ## make run: regenerate the artefacts, validate the whole specification, print the overlap,
 ##           then the main job: harmonise every example delivery and the real CTDC samples into
 ##           one dataset (build/harmonised/), checking every export; the dashboard of the real
-##           samples (build/dashboard/) and the documentation site (build/site/)
+##           samples (build/dashboard/), the changelog (build/CHANGELOG.md) and the
+##           documentation site (build/site/)
 run: $(STAMP)
 	$(BIN)/ctdc generate
 	$(BIN)/ctdc validate
@@ -39,6 +40,7 @@ run: $(STAMP)
 	$(BIN)/ctdc transform -i $(CTDC2020) -s ctdc-public \
 	    $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) -o $(HARMONISED)/ctdc-public.parquet
 	$(BIN)/ctdc stats $(HARMONISED)/ctdc-public.parquet -o build/dashboard
+	$(BIN)/ctdc changelog -o build/CHANGELOG.md
 	$(BIN)/ctdc docs build -o build/site \
 	    --dashboard "Example exports (synthetic)=$(HARMONISED)/examples.parquet" \
 	    --dashboard "CTDC public samples (real data)=$(HARMONISED)/ctdc-public.parquet"

@@ -5,6 +5,8 @@
 #             empty: the repository's own crosswalks/ folder, and an error when there is none,
 #             so that a partner's workflow never passes by checking nothing of the partner's
 # CTDC_FAIL_ON  error, warning or never (the action's `fail-on`)
+# CTDC_AGAINST  a git revision to hold the version numbers to (the action's `against`, opt-in),
+#               passed on as --against REF; empty: no semver gate
 #
 # The partner's crosswalks are always compared with the ones bundled with ctdc-schema.
 set -euo pipefail
@@ -18,5 +20,9 @@ if [ -z "${paths//[[:space:]]/}" ]; then
   fi
   paths=crosswalks
 fi
+against=()
+if [ -n "${CTDC_AGAINST:-}" ]; then
+  against=(--against "$CTDC_AGAINST")  # one argument, whatever it holds; ctdc refuses options
+fi
 # shellcheck disable=SC2086  # word-splitting of the paths list is intended
-exec ctdc validate --format github --fail-on "${CTDC_FAIL_ON:-error}" $paths
+exec ctdc validate --format github --fail-on "${CTDC_FAIL_ON:-error}" "${against[@]}" $paths

@@ -27,6 +27,16 @@ def ctdc_2020_header() -> list[str]:
     return header[1:]
 
 
+def drop_value(schema_file: Path, value: str) -> None:
+    """Remove a permissible value's whole block from a vocabulary file (a breaking change)."""
+    lines = schema_file.read_text(encoding="utf-8").split("\n")
+    start = lines.index(f"      {value}:")
+    end = start + 1
+    while not lines[end].strip() or lines[end].startswith("       "):  # the value's block
+        end += 1
+    schema_file.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def vocab() -> vocabulary.Vocabulary:
     return vocabulary.load(ROOT / "schema")

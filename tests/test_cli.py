@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from ctdc_schema import __version__, cli
+from ctdc_schema import __version__, cli, vocabulary_version
 
 
 def ctdc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -22,7 +22,7 @@ def test_version_names_package_and_vocabulary() -> None:
     result = ctdc("--version")
     assert result.returncode == 0
     assert f"ctdc-schema {__version__}" in result.stdout
-    assert "vocabulary 1.2.0" in result.stdout
+    assert f"vocabulary {vocabulary_version()}" in result.stdout
 
 
 def test_unknown_option_is_a_usage_error() -> None:
@@ -70,7 +70,7 @@ def test_bare_ctdc_and_dash_h_print_the_help(capsys: pytest.CaptureFixture[str])
     # one line per command, none cut off with "..."
     commands = out.split("Commands:\n")[1].splitlines()
     assert [line.split()[0] for line in commands] == [
-        "generate", "validate", "diff", "rules", "overlap", "transform", "schema", "stats",
+        "generate", "validate", "diff", "changelog", "rules", "overlap", "transform", "schema", "stats",
         "docs", "export"]
     assert not any(line.endswith("...") for line in commands), commands
     assert "--install-completion" in out

@@ -8,10 +8,11 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
-from conftest import ROOT
+from conftest import ROOT, drop_value
 
-from ctdc_schema import diff, rules
+from ctdc_schema import diff, impact, rules, vocabulary_version
 from ctdc_schema.cli import run
 
 POLARIS = ROOT / "crosswalks" / "polaris"
@@ -29,21 +30,38 @@ def found(report: object) -> list[tuple[str, str, int | None, str]]:
 
 
 def test_the_polaris_typology_change(capsys: pytest.CaptureFixture[str]) -> None:
+    """2.1.0 continues 2.0.0 from 2017-03-29, when the Typology of Modern Slavery replaced the
+    venue list: a change of the source's coding. The retired venue codes are not breaking
+    (records before that date keep 2.0.0) and no code both versions map re-means anything, so
+    the pair needs a minor step, which 2.0.0 -> 2.1.0 is."""
     report = diff.diff(POLARIS / "2.0.0.yaml", POLARIS / "2.1.0.yaml")
     codes = Counter(f.code for f in report.findings)
-    # 2017-03-29: the Typology of Modern Slavery replaced the venue list
-    assert codes["CH104"] == 12 and codes["CH201"] > 20 and codes["CH107"] == 1
-    assert not codes["CH105"] and not codes["CH106"]
+    assert codes == {"CH201": 23, "CH204": 12, "CH301": 7, "CH205": 1}
     listed = found(report)
-    assert ("CH104", "2.0.0.yaml", 354, "code 'Agriculture/Farms' of Venue/Industry -> "
-            "labour_sectors is no longer mapped") in listed
-    assert ("CH201", "2.1.0.yaml", 356, "code 'Agriculture & Animal Husbandry' of "
-            "Venue/Industry -> labour_sectors added") in listed
-    assert ("CH107", "2.1.0.yaml", 102, "validity window [2015-01-01, 2017-03-29) -> "
-            "[2017-03-29, open)") in listed
+    old, new = POLARIS / "2.0.0.yaml", POLARIS / "2.1.0.yaml"
+    assert ("CH204", "2.0.0.yaml", line_of(old, '"Agriculture/Farms":'),
+            "code 'Agriculture/Farms' of Venue/Industry -> labour_sectors is no longer "
+            "mapped") in listed
+    assert ("CH201", "2.1.0.yaml", line_of(new, '"Agriculture & Animal Husbandry":'),
+            "code 'Agriculture & Animal Husbandry' of Venue/Industry -> labour_sectors "
+            "added") in listed
+    assert ("CH205", "2.1.0.yaml", line_of(new, "valid_from:"), "polaris@2.1.0 continues "
+            "polaris@2.0.0 from 2017-03-29") in listed
     assert run(["diff", str(POLARIS / "2.0.0.yaml"), str(POLARIS / "2.1.0.yaml"),
-                "-f", "json"]) == 1
-    assert json.loads(capsys.readouterr().out)["summary"]["errors"] == 13
+                "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["errors"] == 0
+
+
+def test_the_same_retirement_in_place_is_breaking(tmp_path: Path) -> None:
+    """Dropping a code from a version (not continuing it from a later date) re-means the
+    exports of its own window: CH104, not CH204."""
+    text = (POLARIS / "2.0.0.yaml").read_text(encoding="utf-8")
+    assert '      "Factory/Manufacturing": manufacturing\n' in text
+    new = tmp_path / "polaris" / "2.0.0.yaml"
+    new.parent.mkdir()
+    new.write_text(text.replace('      "Factory/Manufacturing": manufacturing\n', "", 1),
+                   encoding="utf-8")
+    assert [f.code for f in diff.diff(POLARIS / "2.0.0.yaml", new).findings] == ["CH104"]
 
 
 def edited(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
@@ -102,13 +120,8 @@ def test_vocabulary_changes(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "schema", old)
     shutil.copytree(ROOT / "schema", new)
     main = new / "ctdc.yaml"
-    lines = main.read_text(encoding="utf-8").split("\n")
-    start = lines.index("      transgender_nonconforming:")
-    end = start + 1
-    while not lines[end].strip() or lines[end].startswith("       "):  # the value's block
-        end += 1
-    text = "\n".join(lines[:start] + lines[end:])
-    text = text.replace("  exploitation_types:\n    range: ExploitationType\n"
+    drop_value(main, "transgender_nonconforming")
+    text = main.read_text(encoding="utf-8").replace("  exploitation_types:\n    range: ExploitationType\n"
                         "    multivalued: true", "  exploitation_types:\n"
                         "    range: ExploitationType\n    multivalued: false", 1)
     main.write_text(text, encoding="utf-8")
@@ -159,3 +172,61 @@ def test_against_a_git_revision_reads_the_old_files_with_git(
     assert "::error file=crosswalks/iom/2.0.0.yaml," in capsys.readouterr().out
     assert run(["diff", "--against", "--help"]) == 2
     assert "not a git revision" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def harmonised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example deliveries and the real CTDC 2020 sample, harmonised by the engine: every
+    record names its vocabulary and crosswalk versions."""
+    from conftest import CTDC_2020_FULL
+
+    out = tmp_path_factory.mktemp("harmonised") / "records.parquet"
+    assert run(["transform", "--manifest", str(ROOT / "examples" / "manifest.yaml"),
+                "-i", str(CTDC_2020_FULL), "-s", "ctdc-public", "-o", str(out)]) == 0
+    return out
+
+
+def _count(data: Path, where: str, *params: object) -> int:
+    sql = f"SELECT count(*) FROM read_parquet(?) WHERE {where}"  # the tests' own fixed SQL
+    return int(duckdb.execute(sql, [str(data), *params]).fetchone()[0])  # type: ignore[index]
+
+
+def test_records_a_vocabulary_change_re_means(tmp_path: Path, harmonised: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(ROOT / "schema", old)
+    shutil.copytree(ROOT / "schema", new)
+    drop_value(new / "ctdc.yaml", "transgender_nonconforming")
+    assert run(["diff", str(old), str(new), "--records", str(harmonised), "-f", "json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["findings"]
+    version = vocabulary_version()
+    made = _count(harmonised, "vocabulary_version = ?", version)
+    holding = _count(harmonised, "vocabulary_version = ? AND gender = ?", version,
+                     "transgender_nonconforming")
+    years = duckdb_years(harmonised, "gender = 'transgender_nonconforming'")
+    assert made > 5000 and holding > 0
+    assert change["message"] == (
+        f"Gender: value transgender_nonconforming removed — {holding:,} of the {made:,} "
+        f"records made under vocabulary {version} hold it, registered {years[0]} to "
+        f"{years[1]}")
+
+
+def test_records_a_crosswalk_change_may_re_mean(tmp_path: Path, harmonised: Path) -> None:
+    new = edited(tmp_path, ('"Feminine": female', '"Feminine": male'))
+    report = diff.diff(IOM, new)
+    (change,) = impact.count(report.findings, harmonised)
+    iom = _count(harmonised, "source_id = 'iom' AND crosswalk_version = '2.0.0'")
+    female = _count(harmonised, "source_id = 'iom' AND crosswalk_version = '2.0.0' AND "
+                                "gender = 'female'")
+    assert 0 < female < iom
+    first, last = duckdb_years(harmonised, "source_id = 'iom' AND gender = 'female'")
+    assert change.message.endswith(f" — {female:,} of the {iom:,} records made under iom 2.0.0 "
+                                   "hold its old target (an upper bound), registered "
+                                   f"{first} to {last}")
+
+
+def duckdb_years(data: Path, where: str) -> tuple[int, int]:
+    low, high = duckdb.execute(f"SELECT min(year_of_registration), max(year_of_registration) "
+                               f"FROM read_parquet(?) WHERE {where}", [str(data)]).fetchone() \
+        or (0, 0)
+    return int(low), int(high)

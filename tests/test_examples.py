@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 from jsonschema import Draft201909Validator
 
-from ctdc_schema import vocabulary
+from ctdc_schema import vocabulary, vocabulary_version
 from ctdc_schema.crosswalk.coverage import check_csv
 from ctdc_schema.crosswalk.loader import load
 from ctdc_schema.crosswalk.mapper import MappingResult, ReferenceMapper, map_file
@@ -170,7 +170,7 @@ def test_polaris_2016_cases_in_a_typology_delivery_are_unmapped_by_the_old_versi
 def test_records_are_valid_against_the_generated_json_schema(
         results: dict[Path, MappingResult]) -> None:
     schema = json.loads((ROOT / "generated/jsonschema/ctdc.schema.json").read_text())
-    dataset = {"vocabulary_version": "1.2.0",
+    dataset = {"vocabulary_version": vocabulary_version(),
                "records": [r for result in results.values() for r in result.records]}
     errors = [e.message for e in Draft201909Validator(schema).iter_errors(dataset)]
     assert errors == []

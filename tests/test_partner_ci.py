@@ -11,7 +11,11 @@ from ctdc_schema.cli import ReportFormat, run
 
 
 def test_pre_commit_hook_runs_ctdc_validate_on_crosswalks() -> None:
-    (hook,) = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook, semver = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    # the opt-in semver gate: the repository's crosswalks against origin/main, not per file
+    assert semver["id"] == "ctdc-semver" and semver["entry"] == "ctdc validate crosswalks"
+    assert semver["args"] == ["--against", "origin/main"] and semver["pass_filenames"] is False
+    assert re.compile(semver["files"]).search("schema/ctdc.yaml")
     assert hook["id"] == "ctdc-validate"
     assert hook["entry"] == "ctdc validate"
     assert hook["language"] == "python"
@@ -31,7 +35,8 @@ def test_action_installs_itself_and_annotates() -> None:
                         (ROOT / "action" / "validate.sh").read_text(encoding="utf-8"))
     assert command and "--format github" in command.group(0)
     assert "github" in {f.value for f in ReportFormat}
-    assert set(action["inputs"]) == {"paths", "fail-on", "python-version"}
+    assert set(action["inputs"]) == {"paths", "fail-on", "against", "python-version"}
+    assert action["inputs"]["against"]["default"] == ""  # opt-in
 
 
 def test_hook_style_invocation_with_file_arguments() -> None:
@@ -52,11 +57,12 @@ def test_readme_snippets_are_whole_files_that_name_this_hook_and_action() -> Non
     assert {"name", "on", "jobs"} <= set(workflow)  # a workflow file, not a fragment
     steps = workflow["jobs"]["validate"]["steps"]
     assert steps[0]["uses"].startswith("actions/checkout@")
-    assert steps[1]["uses"].endswith("/ctdc-schema@v0.1.0")
+    assert steps[1]["uses"].endswith("/ctdc-schema@v0.2.0")
     assert set(steps[1].get("with", {})) <= set(
         YAML(typ="safe").load((ROOT / "action.yml").read_text())["inputs"])
     (config,) = [b for b in blocks if isinstance(b, dict) and "repos" in b]
     (repo,) = config["repos"]
-    assert repo["rev"] == "v0.1.0" and [h["id"] for h in repo["hooks"]] == ["ctdc-validate"]
+    assert repo["rev"] == "v0.2.0" and [h["id"] for h in repo["hooks"]] == [
+        "ctdc-validate", "ctdc-semver"]
     # the release the snippets name is the version this checkout builds
-    assert "version = \"0.1.0\"" in (ROOT / "pyproject.toml").read_text()
+    assert "version = \"0.2.0\"" in (ROOT / "pyproject.toml").read_text()

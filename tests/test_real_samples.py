@@ -17,7 +17,7 @@ import pytest
 from conftest import CTDC_2017_FULL, CTDC_2020_FULL, ROOT
 from jsonschema import Draft201909Validator
 
-from ctdc_schema import vocabulary
+from ctdc_schema import vocabulary, vocabulary_version
 from ctdc_schema.crosswalk.loader import load
 from ctdc_schema.crosswalk.mapper import MappingResult, ReferenceMapper, map_file, read_delimited
 from ctdc_schema.errors import InputError
@@ -207,7 +207,7 @@ def test_records_are_valid_against_the_generated_json_schema(
         which: str, result_2020: MappingResult, result_2017: MappingResult) -> None:
     schema = json.loads((ROOT / "generated/jsonschema/ctdc.schema.json").read_text())
     found: list[dict[str, Any]] = (result_2020 if which == "2020" else result_2017).records
-    dataset = {"vocabulary_version": "1.2.0", "records": found}
+    dataset = {"vocabulary_version": vocabulary_version(), "records": found}
     assert [e.message for e in Draft201909Validator(schema).iter_errors(dataset)] == []
 
 

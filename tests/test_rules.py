@@ -153,6 +153,19 @@ def test_vc105_broader_value_unknown(tmp_path: Path) -> None:
                                         "VC105")}
 
 
+def test_vc106_release_unlisted(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "ctdc.yaml"
+    version = next(line for line in path.read_text().splitlines() if line.startswith("version:"))
+    _replace(path, version, "version: 9.0.0")
+    assert _vocab_findings(schema) == {("ctdc.yaml", _line_of(path, "version: 9.0.0"), "VC106")}
+    log = schema / "changes" / "ctdc.yaml"
+    log.write_text("releases: [}\n", encoding="utf-8")
+    assert _vocab_findings(schema) == {("ctdc.yaml", 1, "VC106")}  # the changelog's own line
+    log.unlink()
+    assert _vocab_findings(schema) == {("ctdc.yaml", _line_of(path, "version: 9.0.0"), "VC106")}
+
+
 def test_broader_values_roll_up_along_is_a(vocab) -> None:
     assert vocab.broader("MeansOfControl", "takes_earnings") == ["debt_bondage_or_earnings"]
     assert vocab.broader("LabourSector", "begging") == ["peddling_or_begging"]

@@ -197,9 +197,14 @@ def test_search_finds_column_names(server: str, browser: object, query: str,
     box.click()
     box.send_keys(query)
 
+    from selenium.common.exceptions import StaleElementReferenceException
+
     def results(driver: object) -> str:
         items = driver.find_elements("css selector", ".md-search-result__item")  # type: ignore
-        return " ".join(i.text for i in items)
+        try:
+            return " ".join(i.text for i in items)
+        except StaleElementReferenceException:  # the list re-rendered as results arrived
+            return ""
 
     found = WebDriverWait(browser, 20).until(lambda d: results(d) or False)
     assert expected.lower().replace("/", "") in found.lower().replace("/", "").replace(

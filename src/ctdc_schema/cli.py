@@ -256,6 +256,14 @@ def _deliveries(exports: list[Path], sources: list[str], delivered: str | None,
                      for path, source in zip(exports, chosen, strict=True)]
 
 
+AgainstOption = Annotated[
+    str | None,
+    typer.Option("--against", metavar="REF",
+                 help="Git revision to compare the working tree's vocabulary and crosswalks "
+                      "with (read with git show, no checkout), e.g. origin/main."),
+]
+
+
 @app.command(short_help="Check crosswalks, or partner exports against theirs.")
 def validate(
     paths: Annotated[
@@ -285,6 +293,7 @@ def validate(
         bool, typer.Option("--bundled/--no-bundled",
                            help="Compare the crosswalks with the ones bundled with ctdc-schema."),
     ] = True,
+    against: AgainstOption = None,
     color: ColorOption = Color.auto,
     output: ReportOutputOption = None,
 ) -> None:
@@ -293,7 +302,8 @@ def validate(
 
     PATH: crosswalk files or folders (default: the vocabulary and every bundled crosswalk),
     compared with the bundled crosswalks unless --no-bundled; with --source or --manifest,
-    export files.
+    export files. With --against REF, also the version numbers of the repository's
+    vocabulary and crosswalks against their changes since REF (rules SV1xx).
     """
     from ctdc_schema import reporters
 
@@ -306,6 +316,9 @@ def validate(
     if source or manifest is not None:
         from ctdc_schema import harmonise
 
+        if against is not None:
+            raise UsageError("--against REF checks crosswalk and vocabulary versions, not "
+                             "exports: leave out --source/--manifest")
         inputs = _deliveries(paths or [], source or [], delivered, manifest, delimiter)
         report = harmonise.validate_exports(inputs, schema=schema, crosswalks=crosswalks,
                                             max_examples=max_examples, engine=engine.value)
@@ -317,6 +330,10 @@ def validate(
             raise UsageError("--delivered and --delimiter apply to exports: give --source ID "
                              "or --manifest FILE")
         report = checker.validate(paths or None, schema, bundled=bundled, selection=selection)
+        if against is not None:
+            from ctdc_schema import versioning
+
+            report.extend(settings.apply(versioning.gate(against), selection).findings)
     _emit(reporter.render(report), output,
           [*(paths or []), *report.files, *([manifest] if manifest else [])],
           color=colored)
@@ -331,10 +348,12 @@ def diff(
     new: Annotated[
         Path | None, typer.Argument(metavar="NEW", show_default=False, hidden=True),
     ] = None,
-    against: Annotated[
-        str | None, typer.Option("--against", metavar="REF",
-                                 help="Compare the working tree's vocabulary and crosswalks "
-                                      "with git revision REF (read with git, no checkout)."),
+    against: AgainstOption = None,
+    records: Annotated[
+        Path | None,
+        typer.Option("--records", metavar="DATA",
+                     help="Harmonised records (Parquet, a folder of it, JSONL or CSV): count "
+                          "the ones each breaking change concerns, and their years."),
     ] = None,
     output_format: ReportFormatOption = ReportFormat.text,
     fail_on: FailOnOption = FailOn.error,
@@ -343,7 +362,8 @@ def diff(
 ) -> None:
     """Every change from OLD to NEW (two crosswalk files, or two vocabulary folders), or from
     git revision --against REF to the working tree: breaking (CH1xx, errors), additive (CH2xx)
-    or patch (CH3xx); exit 1 on a breaking one.
+    or patch (CH3xx); exit 1 on a breaking one. With --records, each breaking change says how
+    many of those harmonised records it re-means.
     """
     from ctdc_schema import diff as diff_module
     from ctdc_schema import reporters, rules
@@ -359,9 +379,46 @@ def diff(
         raise UsageError("give OLD and NEW, or --against REF")
     else:
         report = diff_module.diff(old, new)
+    if records is not None:
+        from ctdc_schema import impact
+
+        report = impact.annotate(report, records)
     _emit(reporters.get(output_format.value, options).render(report), output,
-          [p for p in (old, new) if p is not None], color=colored)
+          [p for p in (old, new, records) if p is not None], color=colored)
     raise typer.Exit(report.exit_code(options.fail_on))
+
+
+@app.command(short_help="What each version changed, as Markdown.")
+def changelog(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH", show_default=False, hidden=True),
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", metavar="ID",
+                     help="Only this source's crosswalks (repeatable); leaves out the "
+                          "vocabulary."),
+    ] = None,
+    schema: SchemaOption = None,
+    output: ReportOutputOption = None,
+) -> None:
+    """CHANGELOG-style Markdown of the vocabulary's releases and every crosswalk version's
+    `changes`, newest first.
+
+    PATH: crosswalk files or folders (default: every bundled crosswalk).
+    """
+    from ctdc_schema import changelog as changelog_module
+    from ctdc_schema import resources
+    from ctdc_schema.crosswalk.loader import load_valid
+
+    crosswalks = load_valid(paths or None, set(source) if source else None)
+    if source and not crosswalks:
+        raise UsageError(f"no crosswalk of source '{source[0]}'")
+    releases = None if source else changelog_module.vocabulary_releases(
+        resources.schema_path(schema).parent)
+    _emit(changelog_module.render(crosswalks, releases, set(source) if source else None),
+          output, paths or [])
 
 
 @app.command("rules", short_help="List the rules, or explain one.")

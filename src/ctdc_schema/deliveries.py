@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from ctdc_schema import yamlsource
-from ctdc_schema.crosswalk.loader import check_document, schema_validator
+from ctdc_schema.crosswalk.loader import load_format
 from ctdc_schema.datamodel.manifest import Manifest
 from ctdc_schema.errors import InputError, UsageError
 
@@ -44,17 +41,7 @@ def parse_date(text: str, option: str = "--delivered") -> date:
 
 def load_manifest(path: Path) -> list[Delivery]:
     """The deliveries a manifest lists, with paths resolved against its folder."""
-    node = yamlsource.compose(path, yamlsource.read_text(path))
-    raw, positions, problems = check_document(node, schema_validator("manifest"))
-    if problems:
-        first = problems[0]
-        raise InputError(first.message, path, first.line, first.column)
-    try:
-        manifest = Manifest.model_validate(raw)
-    except ValidationError as exc:  # the JSON Schema should have caught it; never crash
-        error = exc.errors()[0]
-        line, column = positions.find(tuple(error["loc"]))
-        raise InputError(" ".join(str(error["msg"]).split()), path, line, column) from None
+    manifest, positions = load_format(path, "manifest", Manifest)
     base = path.resolve().parent
     found = []
     for index, item in enumerate(manifest.deliveries):

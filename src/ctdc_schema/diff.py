@@ -8,17 +8,49 @@ for removals), so that every reporter of ``ctdc validate`` renders them and CI a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ctdc_schema import resources, vocabulary, yamlsource
+from ctdc_schema import resources, vocabulary
 from ctdc_schema.crosswalk import loader
-from ctdc_schema.crosswalk.semantics import targets
+from ctdc_schema.crosswalk.semantics import all_targets, targets
+from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.errors import UsageError, excerpt
 from ctdc_schema.findings import Finding, Report, Rule
 from ctdc_schema.rules import changes as ch
+from ctdc_schema.rules.vocabulary import SchemaLocator
 
 EXACT = "exactMatch"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Which harmonised records a change concerns: those made under ``version`` of the
+    vocabulary (``source`` None) or of ``source``'s crosswalk, and of those, the ones holding
+    one of ``values`` in one of ``slots`` (no values: any value; ``absent``: the slot absent;
+    no slots: every record made under that version)."""
+
+    source: str | None
+    version: str
+    slots: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    absent: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeFinding(Finding):
+    """A change that can re-mean harmonised records, with the records it concerns."""
+
+    subject: Subject | None = None
+
+
+def about(finding: Finding, subject: Subject) -> Finding:
+    """``finding`` with the records it concerns (``ctdc diff --records`` counts them)."""
+    return ChangeFinding(**{f.name: getattr(finding, f.name) for f in fields(Finding)},
+                         subject=subject)
 
 
 def _kind(path: Path) -> str:
@@ -45,6 +77,25 @@ def diff(old: Path, new: Path) -> Report:
 
 # -- crosswalks ---------------------------------------------------------------------------------
 
+class Relation(StrEnum):
+    """How the NEW crosswalk relates to the OLD one; it decides how some changes count."""
+
+    #: the same version edited, or two versions compared for the same dates (a revision, or
+    #: one that ``supersedes`` the other): every difference re-means harmonised records
+    SAME = "same"
+    #: NEW continues OLD from a later date (its window starts where OLD's ends): a change of
+    #: the source's own coding, where codes the source stopped writing are not breaking
+    CONTINUES = "continues"
+
+
+def relation(old: Crosswalk, new: Crosswalk) -> Relation:
+    """``CONTINUES`` when NEW's window starts where OLD's ends and NEW does not supersede OLD."""
+    if old.source == new.source and new.supersedes != old.version and \
+            old.valid_to is not None and old.valid_to == new.valid_from:
+        return Relation.CONTINUES
+    return Relation.SAME
+
+
 def _load(path: Path, display: str | None = None) -> loader.LoadedCrosswalk:
     crosswalk, found = loader.load(path, display or path.as_posix())
     if crosswalk is None:
@@ -66,57 +117,115 @@ def _crosswalks(old_path: Path, new_path: Path, old_display: str | None = None,
                 new_display: str | None = None) -> Report:
     old, new = _load(old_path, old_display), _load(new_path, new_display)
     report = Report(files=[new.file])
-    report.extend(_crosswalk_changes(old, new))
+    report.extend(crosswalk_changes(old, new))
     return report
 
 
-def _crosswalk_changes(old: loader.LoadedCrosswalk,
-                       new: loader.LoadedCrosswalk) -> Iterator[Finding]:
+#: header fields whose change re-counts or re-selects records (CH108)
+DEFINING = ("source", "unit_of_record", "legal_definition", "data_source_type", "window_axis",
+            "supersedes")
+
+
+def crosswalk_changes(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk,
+                      handed_over_to: str | None = None) -> Iterator[Finding]:
+    """Every change from ``old`` to ``new``. ``handed_over_to``: the version of the source
+    (in NEW's tree) that starts where NEW's window now ends, if any (a hand-over, CH205)."""
     o, n = old.model, new.model
-    yield from _window(old, new)
-    old_missing, new_missing = set(o.missing_codes or []), set(n.missing_codes or [])
-    for field in ("title", "description", "organisation"):
+    how = relation(o, n)
+    retired = ch.CODE_RETIRED if how is Relation.CONTINUES else ch.CODE_REMOVED
+    every = Subject(o.source, o.version)  # every record made with the old version
+    if how is Relation.CONTINUES:
+        yield new.at(ch.WINDOW_HANDED_OVER, f"{new.label} continues {old.label} from "
+                                            f"{n.valid_from}", ["valid_from"])
+    else:
+        yield from _window(old, new, handed_over_to, every)
+    for field in DEFINING:
+        then, now = getattr(o, field), getattr(n, field)
+        if field == "window_axis":
+            then, now = then or "registration_date", now or "registration_date"
+        if then != now and not (how is Relation.CONTINUES and field == "supersedes"):
+            yield about(new.at(ch.DEFINITION_CHANGED, f"{field}: {then or '(none)'} -> "
+                                                      f"{now or '(none)'}", [field]), every)
+    if _export(o) != _export(n):
+        yield about(new.at(ch.DEFINITION_CHANGED, f"export format: {_export(o)} -> "
+                                                  f"{_export(n)}", ["export"]), every)
+    for field in ("title", "description", "organisation", "schema_version"):
         if getattr(o, field) != getattr(n, field):
-            yield new.at(ch.REWORDED, f"{field} reworded", [field])
+            yield new.at(ch.REWORDED, f"{field} reworded" if field != "schema_version" else
+                         f"schema_version: {o.schema_version} -> {n.schema_version}", [field])
+    if how is Relation.SAME and _plain(o.changes) != _plain(n.changes):
+        yield new.at(ch.REWORDED, "changes list reworded", ["changes"])
+    old_missing, new_missing = set(o.missing_codes or []), set(n.missing_codes or [])
     old_vars = {_key(v): (i, v) for i, v in enumerate(o.variables)}
     new_vars = {_key(v): (i, v) for i, v in enumerate(n.variables)}
     for key, (index, _) in old_vars.items():
         if key not in new_vars:
-            yield old.at(ch.CODE_REMOVED, f"variable {_label(key)} is no longer read",
-                         ["variables", index])
+            yield about(old.at(retired, f"variable {_label(key)} is no longer read",
+                               ["variables", index]), replace(every, slots=(key[0],)))
     for key, (index, variable) in new_vars.items():
         where: list[str | int] = ["variables", index]
         if key not in old_vars:
             yield new.at(ch.ADDED, f"variable {_label(key)} added", where)
             continue
-        _, before = old_vars[key]
+        old_index, before = old_vars[key]
+        slot = replace(every, slots=(key[0],))
         yield from _predicate_change(new, [*where, "predicate"], f"variable {_label(key)}",
-                                     before.predicate, variable.predicate)
+                                     before.predicate, variable.predicate, slot)
+        for field in ("transform", "split"):
+            if _plain(getattr(before, field)) != _plain(getattr(variable, field)):
+                yield about(new.at(ch.CODE_REMAPPED, f"{field} of variable {_label(key)} "
+                                                     "changed: its codes may reach other "
+                                                     "targets", [*where, field]), slot)
         for field in ("definition", "note"):
             if getattr(before, field) != getattr(variable, field):
                 yield new.at(ch.REWORDED, f"{field} of variable {_label(key)} reworded",
                              [*where, field])
-        yield from _values(old, new, before, variable, index, old_vars[key][0])
+        yield from _values(old, new, before, variable, (index, old_index), retired, slot)
         for code in sorted(new_missing ^ old_missing):
             if code in (variable.values or {}) or code in (before.values or {}):
-                yield new.at(ch.CODE_REMAPPED, f"'{excerpt(code, 40)}' moved between "
-                                               "missing_codes and the values of "
-                                               f"{_label(key)}", ["missing_codes"])
+                yield about(new.at(ch.CODE_REMAPPED, f"'{excerpt(code, 40)}' moved between "
+                                                     "missing_codes and the values of "
+                                                     f"{_label(key)}", ["missing_codes"]), slot)
     for code in sorted(new_missing - old_missing):
         yield new.at(ch.ADDED, f"missing code '{excerpt(code, 40)}' added", ["missing_codes"])
     for code in sorted(old_missing - new_missing):
-        yield old.at(ch.CODE_REMOVED, f"missing code '{excerpt(code, 40)}' removed",
-                     ["missing_codes"])
+        yield old.at(retired, f"missing code '{excerpt(code, 40)}' removed", ["missing_codes"])
+
+
+def _plain(value: Any) -> Any:
+    """A pydantic model (or list of them) as plain data, to compare by content."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    dump = getattr(value, "model_dump", None)
+    return dump(exclude_none=True) if dump is not None else value
+
+
+def _export(model: Crosswalk) -> str:
+    export = model.export
+    if export is None:
+        return "csv, utf-8"
+    return ", ".join(str(part) for part in (export.file_format or "csv", export.delimiter,
+                                            export.encoding or "utf-8") if part)
+
+
+def _holding(slot: Subject, mapping: Any) -> Subject:
+    """The records a code's mapping produced: those holding one of its targets (the code is
+    among the codes that reach them), or, for a code that gave nothing, those without the
+    slot."""
+    reached = tuple(all_targets(mapping))
+    return replace(slot, values=reached, absent=not reached)
 
 
 def _values(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk, before: Any, after: Any,
-            index: int, old_index: int) -> Iterator[Finding]:
+            indexes: tuple[int, int], retired: Rule, slot: Subject) -> Iterator[Finding]:
+    index, old_index = indexes
     label = _label(_key(after))
     old_values, new_values = before.values or {}, after.values or {}
-    for code in old_values:
+    for code, was in old_values.items():
         if code not in new_values:
-            yield old.at(ch.CODE_REMOVED, f"code '{excerpt(code, 40)}' of {label} is no "
-                                          "longer mapped", ["variables", old_index, "values", code])
+            yield about(old.at(retired, f"code '{excerpt(code, 40)}' of {label} is no longer "
+                                        "mapped", ["variables", old_index, "values", code]),
+                        _holding(slot, was))
     for code, mapping in new_values.items():
         where: list[str | int] = ["variables", index, "values", code]
         if code not in old_values:
@@ -125,10 +234,11 @@ def _values(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk, before: An
         was = old_values[code]
         then, now = _target(was), _target(mapping)
         if then != now:
-            yield new.at(ch.CODE_REMAPPED, f"code '{excerpt(code, 40)}' of {label} now "
-                                           f"reaches {now}, not {then}", where)
+            yield about(new.at(ch.CODE_REMAPPED, f"code '{excerpt(code, 40)}' of {label} now "
+                                                 f"reaches {now}, not {then}", where),
+                        _holding(slot, was))
         yield from _predicate_change(new, where, f"code '{excerpt(code, 40)}' of {label}",
-                                     was.predicate, mapping.predicate)
+                                     was.predicate, mapping.predicate, _holding(slot, was))
         if was.note != mapping.note:
             yield new.at(ch.REWORDED, f"note of code '{excerpt(code, 40)}' reworded", where)
 
@@ -144,27 +254,31 @@ def _target(mapping: Any) -> str:
 
 
 def _predicate_change(new: loader.LoadedCrosswalk, where: list[str | int], what: str,
-                      before: Any, after: Any) -> Iterator[Finding]:
+                      before: Any, after: Any, subject: Subject) -> Iterator[Finding]:
     then, now = _predicate(before), _predicate(after)
     if then == now:
         return
     rule = ch.PREDICATE_STRENGTHENED if now == EXACT else ch.PREDICATE_WEAKENED
     if then != EXACT and now != EXACT:
         rule = ch.PREDICATE_WEAKENED  # one inexact claim for another: not the same claim
-    yield new.at(rule, f"{what}: {then} -> {now}", where)
+    yield about(new.at(rule, f"{what}: {then} -> {now}", where), subject)
 
 
-def _window(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk) -> Iterator[Finding]:
+def _window(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk,
+            handed_over_to: str | None, every: Subject) -> Iterator[Finding]:
     o, n = old.model, new.model
-    shorter = (n.valid_from > o.valid_from or (
-        n.valid_to is not None and (o.valid_to is None or n.valid_to < o.valid_to)))
-    longer = (n.valid_from < o.valid_from or (
-        o.valid_to is not None and (n.valid_to is None or n.valid_to > o.valid_to)))
     window = f"[{o.valid_from}, {o.valid_to or 'open'}) -> [{n.valid_from}, " \
              f"{n.valid_to or 'open'})"
-    if shorter:
-        yield new.at(ch.WINDOW_SHORTENED, f"validity window {window}", ["valid_from"])
-    elif longer:
+    starts_later = n.valid_from > o.valid_from
+    ends_earlier = n.valid_to is not None and (o.valid_to is None or n.valid_to < o.valid_to)
+    if ends_earlier and not starts_later and handed_over_to is not None:
+        yield new.at(ch.WINDOW_HANDED_OVER, f"validity window {window}: {handed_over_to} "
+                                            f"takes over from {n.valid_to}", ["valid_to"])
+    elif starts_later or ends_earlier:
+        yield about(new.at(ch.WINDOW_SHORTENED, f"validity window {window}",
+                           ["valid_from" if starts_later else "valid_to"]), every)
+    elif n.valid_from < o.valid_from or (
+            o.valid_to is not None and (n.valid_to is None or n.valid_to > o.valid_to)):
         yield new.at(ch.WINDOW_WIDENED, f"validity window {window}", ["valid_from"])
 
 
@@ -175,32 +289,48 @@ def _label(key: tuple[str, tuple[str, ...]]) -> str:
 
 # -- the vocabulary -----------------------------------------------------------------------------
 
+def places(folder: Path, shown: str | None) -> SchemaLocator:
+    """Where things are written in the schema folder, its files shown as ``shown/<name>``."""
+    display = {p: f"{shown}/{p.name}" for p in folder.glob("*.yaml")} if shown else {}
+    return SchemaLocator(folder, display)
+
+
+def _folder(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
+
+
 def _vocabularies(old_path: Path, new_path: Path, old_display: str | None = None,
                   new_display: str | None = None) -> Report:
-    def main(path: Path) -> Path:
-        return path / resources.MAIN_SCHEMA_FILE if path.is_dir() else path
+    report = Report()
+    old_places = places(_folder(old_path), old_display)
+    new_places = places(_folder(new_path), new_display)
+    report.files.append(new_places.main)
+    report.extend(vocabulary_changes(_folder(old_path), _folder(new_path), old_places,
+                                     new_places))
+    return report
 
-    old, new = vocabulary.load(main(old_path), full=True), vocabulary.load(main(new_path),
-                                                                            full=True)
-    places = {side: _positions(main(path)) for side, path in (("old", old_path),
-                                                               ("new", new_path))}
-    for side, shown in (("old", old_display), ("new", new_display)):
-        if shown is not None:
-            places[side] = (shown, places[side][1])
-    report = Report(files=[places["new"][0]])
 
-    def at(side: str, rule: Rule, message: str, parts: tuple[str, ...]) -> Finding:
-        file, positions = places[side]
-        line, column = positions.marks.get(parts, (None, None))
-        return rule.at(message, file, line, column)
+def vocabulary_changes(old_folder: Path, new_folder: Path, old_places: SchemaLocator,
+                       new_places: SchemaLocator) -> Iterator[Finding]:
+    """Every change from the vocabulary in ``old_folder`` to the one in ``new_folder``."""
+    old = vocabulary.load(old_folder / resources.MAIN_SCHEMA_FILE, full=True)
+    new = vocabulary.load(new_folder / resources.MAIN_SCHEMA_FILE, full=True)
+
+    def at(where: SchemaLocator, rule: Rule, message: str, parts: tuple[str, ...],
+           slots: tuple[str, ...] = (), values: tuple[str, ...] = ()) -> Finding:
+        found = where.at(rule, message, parts)
+        return about(found, Subject(None, old.version, slots, values)) if slots else found
+
+    def of_enum(enum: str) -> tuple[str, ...]:
+        return tuple(name for name, info in old.slots.items() if info.enum == enum)
 
     for slot in old.slots:
         if slot not in new.slots:
-            report.findings.append(at("old", ch.SLOT_REMOVED, f"slot {slot} removed",
-                                      ("slots", slot)))
+            yield at(old_places, ch.SLOT_REMOVED, f"slot {slot} removed", ("slots", slot),
+                     (slot,))
     for slot, info in new.slots.items():
         if slot not in old.slots:
-            report.findings.append(at("new", ch.ADDED, f"slot {slot} added", ("slots", slot)))
+            yield at(new_places, ch.ADDED, f"slot {slot} added", ("slots", slot))
             continue
         was = old.slots[slot]
         narrowed = [f for f in ("range", "pattern", "minimum_value", "maximum_value")
@@ -210,37 +340,52 @@ def _vocabularies(old_path: Path, new_path: Path, old_display: str | None = None
         if info.required and not was.required:
             narrowed.append("required")
         if narrowed:
-            report.findings.append(at("new", ch.SLOT_NARROWED,
-                                      f"slot {slot}: {', '.join(narrowed)} changed",
-                                      ("slots", slot)))
+            yield at(new_places, ch.SLOT_NARROWED, f"slot {slot}: {', '.join(narrowed)} "
+                                                   "changed", ("slots", slot), (slot,))
         elif (was.required and not info.required) or (info.multivalued and not was.multivalued):
-            report.findings.append(at("new", ch.ADDED, f"slot {slot} relaxed (optional or "
-                                                       "multivalued now)", ("slots", slot)))
+            yield at(new_places, ch.ADDED, f"slot {slot} relaxed (optional or multivalued "
+                                           "now)", ("slots", slot))
         if was.description != info.description:
-            report.findings.append(at("new", ch.REWORDED, f"description of slot {slot} "
-                                                          "reworded", ("slots", slot)))
+            yield at(new_places, ch.REWORDED, f"description of slot {slot} reworded",
+                     ("slots", slot))
+    for enum in sorted(set(old.enums_raw) - set(new.enums_raw)):
+        yield at(old_places, ch.VALUE_REMOVED, f"enum {enum} removed", ("enums", enum),
+                 of_enum(enum))
+    for enum in sorted(set(new.enums_raw) - set(old.enums_raw)):
+        yield at(new_places, ch.ADDED, f"enum {enum} added", ("enums", enum))
+    for name in ("title", "description"):
+        if getattr(old.view.schema, name) != getattr(new.view.schema, name):
+            yield at(new_places, ch.REWORDED, f"{name} of the vocabulary reworded", (name,))
+    for kind, before_all, after_all in (("classes", old.classes, new.classes),
+                                        ("enums", old.enums_raw, new.enums_raw)):
+        for name in sorted(set(before_all) & set(after_all)):
+            if before_all[name].description != after_all[name].description:
+                yield at(new_places, ch.REWORDED, f"description of {name} reworded",
+                         (kind, name))
     for enum in sorted(set(old.enums_raw) & set(new.enums_raw)):
         before, after = old.enum_values(enum), new.enum_values(enum)
         for value in before:
             if value not in after:
-                report.findings.append(at("old", ch.VALUE_REMOVED, f"{enum}: value {value} "
-                                          "removed", ("enums", enum, "permissible_values",
-                                                      value)))
-        for value, value_info in after.items():
+                yield at(old_places, ch.VALUE_REMOVED, f"{enum}: value {value} removed",
+                         ("enums", enum, "permissible_values", value), of_enum(enum), (value,))
+        for value, now in after.items():
             parts = ("enums", enum, "permissible_values", value)
             if value not in before:
-                report.findings.append(at("new", ch.ADDED, f"{enum}: value {value} added",
-                                          parts))
-            elif before[value].description != value_info.description:
-                report.findings.append(at("new", ch.REWORDED, f"{enum}: description of "
-                                                              f"{value} reworded", parts))
-    return report
-
-
-def _positions(path: Path) -> tuple[str, loader.Positions]:
-    positions = loader.Positions()
-    loader.to_data(yamlsource.compose(path), positions)
-    return path.as_posix(), positions
+                yield at(new_places, ch.ADDED, f"{enum}: value {value} added", parts)
+                continue
+            then = before[value]
+            for field in ("meaning", "parent"):
+                if getattr(then, field) != getattr(now, field):
+                    shown = "is_a" if field == "parent" else field
+                    yield at(new_places, ch.VALUE_REDEFINED,
+                             f"{enum}: {shown} of {value}: {getattr(then, field) or '(none)'} "
+                             f"-> {getattr(now, field) or '(none)'}", parts, of_enum(enum),
+                             (value,))
+            if now.deprecated and not then.deprecated:
+                yield at(new_places, ch.ADDED, f"{enum}: value {value} deprecated", parts)
+            if then.description != now.description:
+                yield at(new_places, ch.REWORDED, f"{enum}: description of {value} "
+                                                  "reworded", parts)
 
 
 # -- against a git revision ---------------------------------------------------------------------
@@ -260,10 +405,38 @@ def _git(*args: str, cwd: Path) -> bytes:
     return result.stdout
 
 
-def against(ref: str, root: Path | None = None) -> Report:
-    """The changes from revision ``ref`` to the working tree, for the vocabulary and every
-    crosswalk of the repository at ``root`` (default: the working directory's). Old files are
-    read with ``git show``; nothing is checked out."""
+@dataclass
+class Snapshot:
+    """The vocabulary and crosswalks of a git revision, written to a temporary folder with
+    ``git show`` (nothing is checked out), beside the working tree they are compared with."""
+
+    ref: str
+    top: Path  # the working tree's root
+    old_root: Path  # the revision's files, under their repository paths
+
+    def old(self, name: str) -> Path:
+        return self.old_root / name
+
+    @property
+    def crosswalk_names(self) -> tuple[set[str], set[str]]:
+        """The crosswalk files (repository paths) at the revision and in the working tree."""
+        def found(root: Path) -> set[str]:
+            folder = root / "crosswalks"
+            return {p.relative_to(root).as_posix() for p in folder.glob("*/*")
+                    if p.suffix.lower() in (".yaml", ".yml") and p.is_file()} \
+                if folder.is_dir() else set()
+        return found(self.old_root), found(self.top)
+
+    @property
+    def has_vocabulary(self) -> bool:
+        return all((root / "schema" / resources.MAIN_SCHEMA_FILE).is_file()
+                   for root in (self.old_root, self.top))
+
+
+@contextmanager
+def snapshot(ref: str, root: Path | None = None) -> Iterator[Snapshot]:
+    """The files of revision ``ref`` of the repository at ``root`` (default: the working
+    directory's), for as long as the ``with`` block runs."""
     import tempfile
 
     if not ref or ref.startswith("-") or any(c in ref for c in "\n\0"):
@@ -272,37 +445,75 @@ def against(ref: str, root: Path | None = None) -> Report:
     top = Path(_git("rev-parse", "--show-toplevel", cwd=here).decode().strip())
     commit = _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}",
                   cwd=top).decode().strip()
-    listed = _git("ls-tree", "-r", "--name-only", commit, "--", "schema", "crosswalks",
-                  cwd=top).decode("utf-8", "replace").splitlines()
-    report = Report()
+    listed = _git("ls-tree", "-r", "-z", "--name-only", commit, "--", "schema", "crosswalks",
+                  cwd=top).decode("utf-8", "replace").split("\0")
     with tempfile.TemporaryDirectory(prefix="ctdc-diff-") as tmp:
         old_root = Path(tmp)
-        for name in listed:
+        for name in filter(None, listed):
             target = old_root / name
+            if not target.resolve().is_relative_to(old_root.resolve()):
+                continue  # git never lists such a name; refuse it all the same
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(_git("show", f"{commit}:{name}", cwd=top))
-        if (top / "schema" / resources.MAIN_SCHEMA_FILE).is_file() and \
-                (old_root / "schema" / resources.MAIN_SCHEMA_FILE).is_file():
-            part = _vocabularies(old_root / "schema", top / "schema",
-                                 f"{ref}:schema/{resources.MAIN_SCHEMA_FILE}",
-                                 f"schema/{resources.MAIN_SCHEMA_FILE}")
+        yield Snapshot(ref, top, old_root)
+
+
+def successor_of(crosswalk: loader.LoadedCrosswalk,
+                 siblings: list[loader.LoadedCrosswalk]) -> str | None:
+    """The label of the version of the same source that starts where ``crosswalk`` ends."""
+    end = crosswalk.model.valid_to
+    for other in siblings:
+        if other is not crosswalk and end is not None and other.model.valid_from == end:
+            return other.label
+    return None
+
+
+def load_tree(root: Path, names: set[str],
+              shown: str = "") -> dict[str, loader.LoadedCrosswalk | list[Finding]]:
+    """The crosswalks ``names`` under ``root``: each loaded, or the findings that stopped it;
+    files are shown as ``shown`` + their repository path."""
+    loaded: dict[str, loader.LoadedCrosswalk | list[Finding]] = {}
+    for name in sorted(names):
+        crosswalk, found = loader.load(root / name, shown + name)
+        loaded[name] = crosswalk if crosswalk is not None else found
+    return loaded
+
+
+def siblings(tree: dict[str, loader.LoadedCrosswalk | list[Finding]],
+             name: str) -> list[loader.LoadedCrosswalk]:
+    folder = name.rsplit("/", 1)[0] + "/"
+    return [cw for other, cw in tree.items()
+            if other.startswith(folder) and isinstance(cw, loader.LoadedCrosswalk)]
+
+
+def against(ref: str, root: Path | None = None) -> Report:
+    """The changes from revision ``ref`` to the working tree, for the vocabulary and every
+    crosswalk of the repository at ``root`` (default: the working directory's). Old files are
+    read with ``git show``; nothing is checked out."""
+    report = Report()
+    with snapshot(ref, root) as snap:
+        if snap.has_vocabulary:
+            part = _vocabularies(snap.old("schema"), snap.top / "schema", f"{ref}:schema",
+                                 "schema")
             report.findings.extend(part.findings)
             report.files.extend(part.files)
-        old_files = {n for n in listed if n.startswith("crosswalks/")
-                     and n.lower().endswith((".yaml", ".yml"))}
-        new_files = {p.relative_to(top).as_posix()
-                     for p in (top / "crosswalks").glob("*/*.y*ml")} \
-            if (top / "crosswalks").is_dir() else set()
-        for name in sorted(old_files | new_files):
-            if name not in new_files:
+        old_names, new_names = snap.crosswalk_names
+        old_tree = load_tree(snap.old_root, old_names, f"{ref}:")
+        new_tree = load_tree(snap.top, new_names)
+        for name in sorted(old_names | new_names):
+            old, new = old_tree.get(name), new_tree.get(name)
+            if isinstance(new, list):  # the working tree's file does not load: say why
+                report.findings.extend(new)
+                report.files.append(name)
+            elif new is None:
                 report.findings.append(ch.CODE_REMOVED.at(
                     f"crosswalk version {name} removed since {ref}", f"{ref}:{name}"))
-            elif name not in old_files:
+            elif not isinstance(old, loader.LoadedCrosswalk):
                 report.findings.append(ch.ADDED.at(f"crosswalk version {name} added since "
                                                    f"{ref}", name, 1, 1))
                 report.files.append(name)
             else:
-                part = _crosswalks(old_root / name, top / name, f"{ref}:{name}", name)
-                report.findings.extend(part.findings)
+                report.extend(crosswalk_changes(
+                    old, new, successor_of(new, siblings(new_tree, name))))
                 report.files.append(name)
     return report

@@ -48,6 +48,7 @@ TARGETS: tuple[Target, ...] = (
     Target(resources.MAIN_SCHEMA_FILE, "ctdc", CONTAINER_CLASS, DOCS_DIR),
     Target("crosswalk.yaml", "crosswalk", "Crosswalk", f"{DOCS_DIR}/crosswalk-format"),
     Target("manifest.yaml", "manifest", "Manifest", f"{DOCS_DIR}/manifest-format"),
+    Target("changes.yaml", "changes", "Changelog", f"{DOCS_DIR}/changes-format"),
 )
 
 def _normal_form(schema_dir: Path, schema_file: str, into: Path) -> Path:

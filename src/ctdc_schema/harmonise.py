@@ -55,14 +55,15 @@ def shown_path(path: Path) -> str:
 
 def crosswalks_by_source(paths: Sequence[Path] | None = None,
                          wanted: set[str] | None = None) -> dict[str, list[Crosswalk]]:
-    """Crosswalk versions (bundled, or under ``paths``) per source folder; only the sources in
-    ``wanted`` are read when it is given."""
+    """Crosswalk versions in force (bundled, or under ``paths``) per source folder, superseded
+    ones left out; only the sources in ``wanted`` are read when it is given."""
     from ctdc_schema.crosswalk import loader
+    from ctdc_schema.crosswalk.semantics import in_force
 
     grouped: dict[str, list[Crosswalk]] = defaultdict(list)
     for crosswalk in loader.load_valid(paths, wanted):
         grouped[crosswalk.source_folder].append(crosswalk.model)
-    return dict(grouped)
+    return {source: in_force(versions) for source, versions in grouped.items()}
 
 
 def _versions(deliveries: Sequence[Delivery],

@@ -160,6 +160,8 @@ def sources(ctx: Context) -> dict[str, str]:
 
 
 def _source_page(cw: LoadedCrosswalk, versions: list[LoadedCrosswalk]) -> str:
+    from ctdc_schema import changelog
+
     m = cw.model
     others = " · ".join(f"**{v.model.version}**" if v is cw else
                         f"[{v.model.version}]({v.model.version}.md)" for v in versions)
@@ -175,11 +177,13 @@ def _source_page(cw: LoadedCrosswalk, versions: list[LoadedCrosswalk]) -> str:
         f"| valid | {m.window_axis or 'registration_date'} from {m.valid_from} to "
         f"{m.valid_to or 'now'} |",
         f"| vocabulary | {m.schema_version} |",
+        *([f"| supersedes | [{m.supersedes}]({m.supersedes}.md) |"] if m.supersedes else []),
         "| missing codes | " + ", ".join(f"`{_cell(c)}`" if c else "(empty)"
                                          for c in m.missing_codes or []) + " |",
         f"| export | {export.file_format if export else ''} "
         f"{'delimiter `' + _cell(export.delimiter) + '`' if export and export.delimiter else ''} |",
-        "", f"{_cell(m.description)}\n", "## Variables\n",
+        "", f"{_cell(m.description)}\n", "## Changes\n", *changelog.items(m.changes or []), "",
+        "## Variables\n",
     ]
     for index, variable in enumerate(m.variables):
         columns = ", ".join(f"`{_cell(c)}`" for c in variable.column or []) or "*(constant)*"
@@ -353,6 +357,28 @@ def vocabulary_pages(ctx: Context) -> dict[str, str]:
 
 #: the navigation: one entry per section, in order. Later features (changelog, releases)
 #: add a Section here; nothing else changes.
+def versions(ctx: Context) -> dict[str, str]:
+    """The versioning policy (with the change classes from the rule catalogue) and the
+    changelog, both made from what the tool enforces and the `changes` lists."""
+    from ctdc_schema import changelog, rules, versioning
+    from ctdc_schema.findings import RULES
+    from ctdc_schema.rules.changes import bump_of
+
+    rules.load_all()
+    rows = ["| rule | asks for | change |", "|---|---|---|"]
+    for code in sorted(c for c in RULES if c.startswith(("CH", "SV"))):
+        rule = RULES[code]
+        asks = bump_of(code).name.lower() if code.startswith("CH") else "(gate)"
+        rows.append(f"| [{code}](../rules/{code}.md) {rule.name} | {asks} | "
+                    f"{_cell(rule.summary)} |")
+    policy = ["# Versions and changes\n", versioning.POLICY,
+              "## Every change class and gate rule\n", *rows, "",
+              "What changed in each version: [the changelog](changelog.md).", ""]
+    releases = changelog.vocabulary_releases(resources.data_dir("schema"))
+    return {"versions/index.md": "\n".join(policy),
+            "versions/changelog.md": changelog.render(ctx.crosswalks, releases)}
+
+
 NAV: list[Section] = [
     Section("Home", home),
     Section("Vocabulary", vocabulary_pages),
@@ -360,6 +386,7 @@ NAV: list[Section] = [
     Section("Side by side", comparison),
     Section("Conflicts", conflicts),
     Section("Dashboard", dashboard),
+    Section("Versions and changes", versions),
     Section("Rules", _generated("rules", "rules")),
     Section("Crosswalk format", _generated("crosswalk-format", "crosswalk-format")),
 ]

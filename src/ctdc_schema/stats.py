@@ -104,7 +104,7 @@ class Dashboard:
                 "tables": [t.to_dict() for t in self.tables]}
 
 
-def _relation(con: Any, path: Path) -> Any:
+def read_harmonised(con: Any, path: Path) -> Any:
     """The harmonised dataset as a DuckDB relation: read by path through the relational API,
     never by pasting the path into SQL."""
     if not path.exists():
@@ -185,7 +185,7 @@ def compute(path: Path, min_count: int = MIN_COUNT) -> Dashboard:
         raise UsageError("--min-count must be at least 1")
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    relation = _relation(con, path)
+    relation = read_harmonised(con, path)
     missing = sorted({f.slot for f in FIGURES} - set(relation.columns))
     if missing:
         raise InputError(f"not a harmonised dataset: no column {', '.join(missing)} "

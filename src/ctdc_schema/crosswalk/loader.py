@@ -26,13 +26,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from jsonschema import Draft201909Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ctdc_schema import resources, yamlsource
@@ -46,6 +46,8 @@ from ctdc_schema.rules.parsing import (
     UNREADABLE,
     YAML_SYNTAX,
 )
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 PathParts = tuple[str | int, ...]
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -201,6 +203,23 @@ def check_document(node: Node, validator: Draft201909Validator) -> tuple[
         line, column = positions.find(parts)
         problems.append(Problem(tuple(parts), line, column, message))
     return raw, positions, problems
+
+
+def load_format(path: Path, name: str, model: type[ModelT]) -> tuple[ModelT, Positions]:
+    """A small hand-edited YAML document of format ``name`` (a generated JSON Schema) as
+    ``model``, or an :class:`InputError` at the first problem's line: delivery manifests,
+    the vocabulary's changelog."""
+    node = yamlsource.compose(path, yamlsource.read_text(path))
+    raw, positions, problems = check_document(node, schema_validator(name))
+    if problems:
+        first = problems[0]
+        raise InputError(first.message, path, first.line, first.column)
+    try:
+        return model.model_validate(raw), positions
+    except ValidationError as exc:  # the JSON Schema should have caught it; never crash
+        error = exc.errors()[0]
+        line, column = positions.find(tuple(error["loc"]))
+        raise InputError(" ".join(str(error["msg"]).split()), path, line, column) from None
 
 
 def _describe(error: SchemaError, data: Any) -> tuple[PathParts, str]:

@@ -248,6 +248,8 @@ class ReferenceMapper:
             record["source_file"] = source_file
         if "source_row" in self.vocab.slots:
             record["source_row"] = row
+        if "vocabulary_version" in self.vocab.slots:
+            record["vocabulary_version"] = self.vocab.version
         for slot_name, state in states.items():
             slot = self.vocab.slots[slot_name]
             value = state.result(slot.multivalued)

@@ -188,10 +188,21 @@ def context_files(files: Iterable[Path],
     return sorted(context.values(), key=lambda p: str(p.resolve()))
 
 
+def in_force(crosswalks: list[LoadedCrosswalk]) -> list[LoadedCrosswalk]:
+    """The crosswalks that no other version of their source supersedes."""
+    from ctdc_schema.crosswalk import semantics
+
+    kept: list[LoadedCrosswalk] = []
+    for versions in by_source(crosswalks):
+        models = {id(m) for m in semantics.in_force([cw.model for cw in versions])}
+        kept += [cw for cw in versions if id(cw.model) in models]
+    return kept
+
+
 def current_versions(crosswalks: list[LoadedCrosswalk]) -> list[LoadedCrosswalk]:
-    """Per source, the version in use now: the open-ended or latest window."""
+    """Per source, the version in use now: the open-ended or latest window in force."""
     latest: dict[str, LoadedCrosswalk] = {}
-    for cw in crosswalks:
+    for cw in in_force(crosswalks):
         best = latest.get(cw.source_folder)
         if best is None or (cw.model.valid_from, cw.model.valid_to is None) > (
                 best.model.valid_from, best.model.valid_to is None):

@@ -473,6 +473,14 @@ def axis(crosswalk: Crosswalk) -> str:
     return str(crosswalk.window_axis or REGISTRATION_AXIS)
 
 
+def in_force(versions: Sequence[Crosswalk]) -> list[Crosswalk]:
+    """The versions of one source that are chosen for dates: all but those another version
+    ``supersedes``. A superseded file stays (records harmonised with it name it), but the
+    version that replaces it serves its dates."""
+    replaced = {cw.supersedes for cw in versions if cw.supersedes}
+    return [cw for cw in versions if cw.version not in replaced]
+
+
 def window_holds(crosswalk: Crosswalk, span: DateSpan) -> bool:
     return span.inside(crosswalk.valid_from, crosswalk.valid_to)
 

@@ -32,7 +32,7 @@ from pydantic import (
 
 
 metamodel_version = "1.12.0"
-version = "1.1.0"
+version = "1.2.0"
 
 
 class ConfiguredBaseModel(BaseModel):
@@ -154,6 +154,24 @@ class DeidentificationMethod(str, Enum):
     """
 
 
+class ChangeKind(str, Enum):
+    """
+    The class of a change, as `ctdc diff` classifies it and as the version number promises.
+    """
+    breaking = "breaking"
+    """
+    Data valid or meaning one thing under the version before may be invalid or mean something else: a slot, value or source code removed or re-mapped, a range narrowed, a weaker match. Needs a new major version.
+    """
+    additive = "additive"
+    """
+    Something new, nothing old re-meant: a slot, value, variable or source code added, a stronger match, a wider window. Needs at least a new minor version.
+    """
+    patch = "patch"
+    """
+    Wording only: descriptions, notes, citations. Needs at least a new patch version.
+    """
+
+
 class WindowAxis(str, Enum):
     """
     Which date chooses the crosswalk version of a record.
@@ -265,6 +283,43 @@ class FileFormat(str, Enum):
 
 
 
+class Changelog(ConfiguredBaseModel):
+    """
+    The releases of the vocabulary, newest first, each with its changes (the file schema/changes/ctdc.yaml).
+    """
+    releases: Optional[list[Release]] = Field(default=None, description="""The vocabulary's releases, newest first.""")
+
+
+class Release(ConfiguredBaseModel):
+    """
+    One released version of the vocabulary and what it changed.
+    """
+    changes: list[Change] = Field(default=..., description="""What this version changed against the version before it (for a crosswalk, against the version it supersedes or continues), one entry per change; the first version says so.""")
+    version: str = Field(default=..., description="""The semantic version this release has, e.g. `1.2.0`.""")
+    released: Optional[date] = Field(default=None, description="""The day the version was released (ISO 8601).""")
+
+    @field_validator('version')
+    def pattern_version(cls, v):
+        pattern=re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+        if isinstance(v, list):
+            for element in v:
+                if isinstance(element, str) and not pattern.search(element):
+                    err_msg = f"Invalid version format: {element}"
+                    raise ValueError(err_msg)
+        elif isinstance(v, str) and not pattern.search(v):
+            err_msg = f"Invalid version format: {v}"
+            raise ValueError(err_msg)
+        return v
+
+
+class Change(ConfiguredBaseModel):
+    """
+    One change of a version against the version before it, in a sentence for the people who use the data.
+    """
+    kind: ChangeKind = Field(default=..., description="""Which part of the version number the change asks for.""")
+    summary: str = Field(default=..., description="""The change in one or two sentences, for the people who use the data, e.g. \"Venue/Industry is coded with the Typology of Modern Slavery from 2017-03-29.\"""")
+
+
 class Crosswalk(ConfiguredBaseModel):
     """
     How one version of one source's export maps onto the vocabulary. A version applies to the records whose date on the source's `window_axis` (registration date, or the date the delivery was made) falls in its validity window [valid_from, valid_to).
@@ -272,6 +327,8 @@ class Crosswalk(ConfiguredBaseModel):
     source: str = Field(default=..., description="""Identifier of the source; equals the name of the folder the file lives in, e.g. `polaris`.""")
     version: str = Field(default=..., description="""Semantic version of this crosswalk; equals the file name without `.yaml`, e.g. `1.1.0`.""")
     schema_version: str = Field(default=..., description="""Version range of the vocabulary this crosswalk targets, e.g. `\">=1.0.0,<2.0.0\"`.""")
+    supersedes: Optional[str] = Field(default=None, description="""The version of the same source that this one replaces for that version's whole window, e.g. `2.1.0`: a corrected re-coding of dates already covered. The replaced file stays unchanged (records harmonised with it still name it) and is no longer chosen for any date; this version's number follows from its changes against it. Leave it out for a version that continues its predecessor from a later date (a new window).""")
+    changes: Optional[list[Change]] = Field(default=None, description="""What this version changed against the version before it (for a crosswalk, against the version it supersedes or continues), one entry per change; the first version says so.""")
     title: Optional[str] = Field(default=None, description="""Human-readable name of this crosswalk.""")
     description: Optional[str] = Field(default=None, description="""What the source is and what changed in this version, in prose.""")
     organisation: str = Field(default=..., description="""Name of the contributing organisation, e.g. `Polaris`, `IOM`.""")
@@ -323,6 +380,19 @@ class Crosswalk(ConfiguredBaseModel):
                     raise ValueError(err_msg)
         elif isinstance(v, str) and not pattern.search(v):
             err_msg = f"Invalid schema_version format: {v}"
+            raise ValueError(err_msg)
+        return v
+
+    @field_validator('supersedes')
+    def pattern_supersedes(cls, v):
+        pattern=re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+        if isinstance(v, list):
+            for element in v:
+                if isinstance(element, str) and not pattern.search(element):
+                    err_msg = f"Invalid supersedes format: {element}"
+                    raise ValueError(err_msg)
+        elif isinstance(v, str) and not pattern.search(v):
+            err_msg = f"Invalid supersedes format: {v}"
             raise ValueError(err_msg)
         return v
 
@@ -416,6 +486,9 @@ class Transform(ConfiguredBaseModel):
 
 # Model rebuild
 # see https://pydantic-docs.helpmanual.io/usage/models/#rebuilding-a-model
+Changelog.model_rebuild()
+Release.model_rebuild()
+Change.model_rebuild()
 Crosswalk.model_rebuild()
 ExportFormat.model_rebuild()
 Variable.model_rebuild()

@@ -32,7 +32,7 @@ from pydantic import (
 
 
 metamodel_version = "1.12.0"
-version = "1.2.0"
+version = "1.3.0"
 
 
 class ConfiguredBaseModel(BaseModel):
@@ -1575,7 +1575,7 @@ class Dataset(ConfiguredBaseModel):
     """
     A harmonised dataset: the person-level records produced by applying one or more crosswalks to contributor data, together with the version of this vocabulary they conform to. [ctdc-schema design; CTDC codebook v6 (2017) §1]
     """
-    vocabulary_version: Optional[str] = Field(default=None, description="""Semantic version (MAJOR.MINOR.PATCH) of this vocabulary that the records conform to, e.g. `1.0.0`. [Semantic Versioning 2.0.0]""")
+    vocabulary_version: Optional[str] = Field(default=None, description="""Semantic version (MAJOR.MINOR.PATCH) of this vocabulary that the records conform to, e.g. `1.0.0`. Every harmonised record names it beside its crosswalk_version, so that `ctdc diff --records` can tell an analyst which records a later version re-means. [Semantic Versioning 2.0.0]""")
     records: list[VictimRecord] = Field(default=..., description="""The harmonised person-level records of the dataset, one per victim or potential victim. [CTDC codebook v6 (2017) §1]""")
 
     @field_validator('vocabulary_version')
@@ -1600,6 +1600,7 @@ class VictimRecord(ConfiguredBaseModel):
     contributing_organisation: Optional[str] = Field(default=None, description="""Name of the organisation that contributed the record, e.g. `IOM`, `Polaris`, `RecollectiV`, `A21`, `OTSH`. [CTDC codebook v6 (2017) §1, pp. 2-4; CTDC synthetic codebook v2 (2024) §3, pp. 2-4]""")
     source_id: Optional[str] = Field(default=None, description="""Identifier of the ctdc-schema crosswalk source (the name of its crosswalk folder, e.g. `polaris`) that produced the record. [ctdc-schema crosswalk layout]""")
     crosswalk_version: Optional[str] = Field(default=None, description="""Semantic version (MAJOR.MINOR.PATCH) of the crosswalk that was applied to produce the record. [Semantic Versioning 2.0.0; ctdc-schema crosswalk layout]""")
+    vocabulary_version: Optional[str] = Field(default=None, description="""Semantic version (MAJOR.MINOR.PATCH) of this vocabulary that the records conform to, e.g. `1.0.0`. Every harmonised record names it beside its crosswalk_version, so that `ctdc diff --records` can tell an analyst which records a later version re-means. [Semantic Versioning 2.0.0]""")
     unit_of_record: Optional[UnitOfRecord] = Field(default=None, description="""What one record counts: an identified or assisted victim, an unverified potential victim reported to a hotline, or a reported case (situation) that may involve several people. Counts built from different units are not directly comparable. [CTDC codebook v6 (2017) §1, p. 3; HTCDS 2.0 vic_TraffickingStatus; domain-notes §3]""")
     legal_definition: Optional[LegalDefinition] = Field(default=None, description="""Legal definition of human trafficking the contributor applied when deciding that the record is a (potential) trafficking case. Under the Palermo Protocol a child (<18) is trafficked by act plus exploitative purpose alone, for any form of exploitation including labour, whereas the US TVPA waives force, fraud or coercion only for minors in commercial sex, so a minor in forced labour without those means is trafficking under Palermo but not under the TVPA. [Palermo Protocol Art. 3(a)-(d); 22 USC 7102(11); CTDC codebook v6 (2017) §3 var. 30, p. 16]""")
     release: Optional[str] = Field(default=None, description="""Identifier of the public release the record was read from, e.g. `ctdc-global-k-anon-2020` or `ctdc-global-synthetic-2024`; absent for records harmonised from a contributor's own export. Records of different releases overlap (each release re-publishes earlier years) and must not be added together. [CTDC codebook v6 (2017) §1, p. 1; CTDC synthetic codebook v2 (2024) §§1-2, pp. 1-2]""")
@@ -1648,6 +1649,19 @@ class VictimRecord(ConfiguredBaseModel):
                     raise ValueError(err_msg)
         elif isinstance(v, str) and not pattern.search(v):
             err_msg = f"Invalid crosswalk_version format: {v}"
+            raise ValueError(err_msg)
+        return v
+
+    @field_validator('vocabulary_version')
+    def pattern_vocabulary_version(cls, v):
+        pattern=re.compile(r"^\d+\.\d+\.\d+$")
+        if isinstance(v, list):
+            for element in v:
+                if isinstance(element, str) and not pattern.search(element):
+                    err_msg = f"Invalid vocabulary_version format: {element}"
+                    raise ValueError(err_msg)
+        elif isinstance(v, str) and not pattern.search(v):
+            err_msg = f"Invalid vocabulary_version format: {v}"
             raise ValueError(err_msg)
         return v
 

@@ -952,6 +952,8 @@ class Compiler:
                 expr = "(SELECT source_file FROM t_file)"
             elif name == "source_row":
                 expr = f"base.{ROW}"
+            elif name == "vocabulary_version":
+                expr = lit(self.vocab.version)
             selects.append(f"CAST({expr} AS {sql_type}) AS {name}")
             outputs.append(OutputColumn(name, sql_type))
         # typed as the slots are, so that no row pays for a cast

@@ -12,6 +12,8 @@
 | CW4xx | :mod:`.definitions` | definitional conflicts (legal definition, unit of record) |
 | CW5xx | :mod:`.crosssource` | the same target reached differently by different sources |
 | VC1xx | :mod:`.vocabulary` | the vocabulary itself |
+| CH1xx-3xx | :mod:`.changes` | one change between two versions: breaking, additive, patch |
+| SV1xx | :mod:`.versions` | version numbers against their changes (``--against REF``) |
 | DXxxx | :mod:`.data` | a partner's export read through its crosswalk (``ctdc validate EXPORT``) |
 """
 
@@ -57,6 +59,7 @@ def load_all() -> None:
         identity,
         parsing,
         variables,
+        versions,
         vocabulary,
         windows,
     )

@@ -8,7 +8,28 @@ validate`` renders a diff too.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from ctdc_schema.findings import Rule, Severity, register
+
+
+class Bump(IntEnum):
+    """What a change asks of the version number, and what a version step gives."""
+
+    NONE = 0
+    PATCH = 1
+    MINOR = 2
+    MAJOR = 3
+
+    @property
+    def kind(self) -> str:
+        """The change kind (``changes`` list, ChangeKind) that asks for this bump."""
+        return {Bump.MAJOR: "breaking", Bump.MINOR: "additive"}.get(self, "patch")
+
+
+def bump_of(code: str) -> Bump:
+    """The version part a CH finding asks for: CH1xx major, CH2xx minor, CH3xx patch."""
+    return {"CH1": Bump.MAJOR, "CH2": Bump.MINOR, "CH3": Bump.PATCH}.get(code[:3], Bump.NONE)
 
 
 def _rule(code: str, name: str, severity: Severity, summary: str, explanation: str,
@@ -63,6 +84,21 @@ WINDOW_SHORTENED = _rule(
     BREAKING_NOTE + "Records in the dropped dates no longer have a crosswalk version.",
     'valid_to: null -> valid_to: "2017-03-29"\n',
     "(close the window only together with a new version that starts where it ends)\n")
+DEFINITION_CHANGED = _rule(
+    "CH108", "definition-changed", Severity.ERROR,
+    "What the source counts or how its records are chosen changed: unit of record, legal "
+    "definition, data source type, window axis, export format, or the version it supersedes.",
+    BREAKING_NOTE + "Counts built on the old version count something else now.",
+    "unit_of_record: victim -> unit_of_record: potential_victim\n",
+    "(a new crosswalk version, with the change in its `changes` list)\n")
+VALUE_REDEFINED = _rule(
+    "CH109", "value-redefined", Severity.ERROR,
+    "A permissible value's `meaning` (its ontology term) or its broader value (`is_a`) "
+    "changed.",
+    BREAKING_NOTE + "Records that hold the value now claim another concept, or roll up "
+    "under another broader value.",
+    "forced_labour: {meaning: htcds:ForcedLabour} -> {meaning: htcds:Slavery}\n",
+    "(a new value with the new meaning; the old one deprecated, removed in the next major)\n")
 ADDED = _rule(
     "CH201", "added", Severity.INFO,
     "A slot, value, variable, source code or crosswalk element was added.",
@@ -78,8 +114,26 @@ WINDOW_WIDENED = _rule(
     "A crosswalk's validity window now covers more dates.",
     "Additive: records outside the old window gain a crosswalk version.",
     "(none)\n", 'valid_from: "2015-01-01" -> valid_from: "2012-01-01"\n')
+CODE_RETIRED = _rule(
+    "CH204", "code-retired", Severity.INFO,
+    "A version that continues its predecessor from a later date no longer maps a code, "
+    "variable or missing code: the source stopped writing it.",
+    "Additive: records in the predecessor's window keep the predecessor, which still maps the "
+    "code; records of the new window never hold it. Only a code both versions map can change "
+    "meaning across the boundary (CH105, CH106).",
+    "(in place, or in a version that supersedes another: that is CH104)\n",
+    "# 2.0.0 [2015-01-01, 2017-03-29): 'Agriculture/Farms'\n"
+    "# 2.1.0 [2017-03-29, open): the source writes 'Agriculture & Animal Husbandry' instead\n")
+WINDOW_HANDED_OVER = _rule(
+    "CH205", "window-handed-over", Severity.INFO,
+    "A window ends where the next version of the source begins: a version continues its "
+    "predecessor, or an open window was closed at its successor's start.",
+    "Additive: no date loses its crosswalk; the records from that date on are read with the "
+    "coding the source used then.",
+    'valid_to: null -> valid_to: "2017-03-29"   # and no version starts on 2017-03-29\n',
+    'valid_to: null -> valid_to: "2017-03-29"   # 2.1.0 has valid_from: "2017-03-29"\n')
 REWORDED = _rule(
     "CH301", "reworded", Severity.INFO,
-    "A description, definition, note or title changed.",
+    "A description, definition, note, title, change list or vocabulary range changed.",
     "Patch: wording and citations only; meaning is unchanged by promise.",
     "(none)\n", "note: ... -> note: ... (clearer)\n")

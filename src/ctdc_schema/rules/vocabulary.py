@@ -11,6 +11,7 @@ from pathlib import Path
 from ctdc_schema import yamlsource
 from ctdc_schema.crosswalk.loader import Positions, to_data
 from ctdc_schema.findings import Finding, Rule, Severity, format_path, register
+from ctdc_schema.resources import MAIN_SCHEMA_FILE
 from ctdc_schema.vocabulary import CTDC_PREFIX, Vocabulary
 
 UNLOADABLE = register(Rule(
@@ -80,11 +81,28 @@ BROADER_VALUE = register(Rule(
     good="debt_bondage:\n  is_a: debt_bondage_or_earnings\n",
 ))
 
+RELEASE_UNLISTED = register(Rule(
+    code="VC106", name="release-unlisted", severity=Severity.ERROR,
+    summary="The vocabulary's version has no entry in its changelog, or the changelog does not "
+            "read.",
+    explanation=(
+        "Every version of the vocabulary says what it changed, in schema/changes/ctdc.yaml "
+        "(format: schema/changes.yaml), newest first. `ctdc changelog` and the docs site's "
+        "changelog are made from it; `ctdc validate --against REF` checks that the version "
+        "stepped up as far as the changes ask (SV101)."
+    ),
+    bad="# ctdc.yaml\nversion: 1.4.0\n# changes/ctdc.yaml\nreleases:\n  - version: 1.3.0\n",
+    good="releases:\n  - version: 1.4.0\n    changes:\n      - kind: additive\n        "
+         "summary: New value woman_or_girl in Gender.\n  - version: 1.3.0\n",
+))
+
 CITATION = re.compile(r"\[[^\[\]]+\]\s*$")
 
 
 class SchemaLocator:
-    """Finds where a schema element is defined among the YAML files of the schema folder."""
+    """Finds where a schema element is defined among the YAML files of the schema folder: the
+    main module first (every module has a `version`), then the others (the vocabulary imports
+    provenance and countries, so an enum may live in any of them)."""
 
     def __init__(self, folder: Path, display: dict[Path, str]) -> None:
         self.folder = folder
@@ -94,24 +112,52 @@ class SchemaLocator:
     def files(self) -> list[tuple[str, Positions]]:
         """Positions of every schema file, read only when a finding needs a location."""
         found = []
-        for path in sorted(self.folder.glob("*.yaml")):
+        for path in sorted(self.folder.glob("*.yaml"),
+                           key=lambda p: (p.name != MAIN_SCHEMA_FILE, p.name)):
             positions = Positions()
             to_data(yamlsource.compose(path), positions)
             found.append((self.display.get(path, str(path)), positions))
         return found
 
-    def at(self, rule: Rule, message: str, parts: Sequence[str | int]) -> Finding:
+    @property
+    def main(self) -> str:
+        return self.files[0][0]
+
+    def find(self, parts: Sequence[str | int]) -> tuple[str, int, int]:
+        """The file, line and column of ``parts`` (or of its nearest ancestor in the main
+        module)."""
         key = tuple(parts)
         for file, positions in self.files:
             if key in positions.marks:
                 line, column = positions.marks[key]
-                return rule.at(message, file, line, column, format_path(parts))
+                return file, line, column
         file, positions = self.files[0]
-        return rule.at(message, file, *positions.find(parts), format_path(parts))
+        return (file, *positions.find(parts))
+
+    def at(self, rule: Rule, message: str, parts: Sequence[str | int]) -> Finding:
+        return rule.at(message, *self.find(parts), format_path(parts))
+
+
+def check_changelog(vocab: Vocabulary, locator: SchemaLocator) -> Iterator[Finding]:
+    from ctdc_schema import changelog
+    from ctdc_schema.errors import InputError
+
+    path = changelog.changelog_path(vocab.path.parent)
+    shown = (Path(locator.main).parent / changelog.VOCABULARY_CHANGELOG).as_posix()
+    try:
+        releases = changelog.vocabulary_releases(vocab.path.parent)
+    except InputError as exc:
+        yield RELEASE_UNLISTED.at(exc.detail, shown, exc.line, exc.column)
+        return
+    if vocab.version not in {r.version for r in releases}:
+        where = "it has no entry" if path.is_file() else "there is no such file"
+        yield locator.at(RELEASE_UNLISTED, f"version {vocab.version} is not listed in {shown} "
+                                           f"({where})", ["version"])
 
 
 def check_vocabulary(vocab: Vocabulary, display: dict[Path, str]) -> Iterator[Finding]:
     locator = SchemaLocator(vocab.path.parent, display)
+    yield from check_changelog(vocab, locator)
     prefixes = set(vocab.view.schema.prefixes or {}) | {"linkml", "skos", "xsd", "schema"}
     for imported in vocab.view.imports_closure():
         prefixes |= set(getattr(vocab.view.schema_map.get(imported), "prefixes", None) or {})

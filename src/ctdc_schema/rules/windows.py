@@ -1,4 +1,5 @@
-"""CW11x: the validity windows of one source's versions tile time without overlap."""
+"""CW11x: the validity windows of one source's versions tile time without overlap; a
+version that supersedes another takes all of its dates."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from itertools import pairwise
 from packaging.version import Version
 
 from ctdc_schema.crosswalk.loader import LoadedCrosswalk
-from ctdc_schema.crosswalk.registry import by_source
+from ctdc_schema.crosswalk.registry import by_source, in_force
 from ctdc_schema.crosswalk.semantics import axis
 from ctdc_schema.findings import Finding, Rule, Severity, register
 from ctdc_schema.rules import set_check
@@ -58,7 +59,7 @@ VERSION_ORDER = register(Rule(
 
 @set_check
 def check_windows(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
-    for versions in by_source(crosswalks):
+    for versions in by_source(in_force(crosswalks)):  # a superseded version serves no date
         ordered = sorted(versions, key=lambda c: (c.model.valid_from, Version(c.model.version)))
         for cw in ordered:
             start, end = cw.model.valid_from, cw.model.valid_to
@@ -112,3 +113,69 @@ def check_axes(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator
                                            f"{axis(cw.model)} but {first.label} by "
                                            f"{axis(first.model)}", where,
                             [first.related(first.label, ["window_axis"])])
+
+
+SUPERSEDES_UNKNOWN = register(Rule(
+    code="CW116", name="supersedes-unknown", severity=Severity.ERROR,
+    summary="`supersedes` names no lower version of the same source.",
+    explanation=(
+        "A version that `supersedes` another replaces it for that version's dates: the "
+        "replaced file must exist in the same source folder and have a lower number."
+    ),
+    bad="# crosswalks/iom/3.0.0.yaml\nsupersedes: 2.1.0   # there is no iom/2.1.0.yaml\n",
+    good="# crosswalks/iom/3.0.0.yaml\nsupersedes: 2.0.0\n",
+))
+
+SUPERSEDED_TWICE = register(Rule(
+    code="CW117", name="superseded-twice", severity=Severity.ERROR,
+    summary="Two versions supersede the same version.",
+    explanation=(
+        "Only one version can take a superseded version's dates. Supersede the newer "
+        "replacement instead (a chain: 3.0.0 supersedes 2.1.0, which superseded 2.0.0)."
+    ),
+    bad="# 2.1.0.yaml\nsupersedes: 2.0.0\n# 3.0.0.yaml\nsupersedes: 2.0.0\n",
+    good="# 2.1.0.yaml\nsupersedes: 2.0.0\n# 3.0.0.yaml\nsupersedes: 2.1.0\n",
+))
+
+SUPERSEDES_SHRINKS = register(Rule(
+    code="CW118", name="supersedes-shrinks", severity=Severity.ERROR,
+    summary="A version's window does not cover the window of the version it supersedes.",
+    explanation=(
+        "The superseded version no longer serves any date, so the dates of its window that "
+        "the new version leaves out would have no crosswalk. Cover them, or continue the old "
+        "version from a later date instead of superseding it."
+    ),
+    bad="# 2.0.0: [2015-01-01, 2017-03-29)\n# 3.0.0: supersedes: 2.0.0, valid_from: "
+        "'2016-01-01'\n",
+    good="# 3.0.0: supersedes: 2.0.0, valid_from: '2015-01-01', valid_to: '2017-03-29'\n",
+))
+
+
+@set_check
+def check_supersedes(crosswalks: list[LoadedCrosswalk], vocab: Vocabulary) -> Iterator[Finding]:
+    for versions in by_source(crosswalks):
+        by_version = {cw.model.version: cw for cw in versions}
+        claimed: dict[str, LoadedCrosswalk] = {}
+        for cw in sorted(versions, key=lambda c: Version(c.model.version)):
+            target = cw.model.supersedes
+            if not target:
+                continue
+            old = by_version.get(target)
+            if old is None or Version(target) >= Version(cw.model.version):
+                why = "no such version" if old is None else "not a lower version"
+                yield cw.at(SUPERSEDES_UNKNOWN, f"supersedes {target}: {why} of "
+                                                f"{cw.model.source}", ["supersedes"])
+                continue
+            if target in claimed:
+                first = claimed[target]
+                yield cw.at(SUPERSEDED_TWICE, f"{first.label} already supersedes {old.label}",
+                            ["supersedes"], [first.related(first.label, ["supersedes"])])
+                continue
+            claimed[target] = cw
+            o, n = old.model, cw.model
+            if n.valid_from > o.valid_from or (n.valid_to is not None and (
+                    o.valid_to is None or n.valid_to < o.valid_to)):
+                yield cw.at(SUPERSEDES_SHRINKS, f"window [{n.valid_from}, {n.valid_to or 'open'}) "
+                                                f"leaves out dates of {old.label} "
+                                                f"[{o.valid_from}, {o.valid_to or 'open'})",
+                            ["valid_from"], [old.related(old.label, ["valid_from"])])

@@ -1,0 +1,262 @@
+"""The semver gate, `ctdc validate --against REF`: small git repositories built from the real
+vocabulary and crosswalks, released (tagged), then edited the way stewards edit them."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, drop_value
+
+from ctdc_schema import harmonise, rules, versioning, vocabulary_version
+from ctdc_schema.cli import run
+
+ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+       "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+
+
+class Repo:
+    """A released copy of the project's vocabulary and two sources' crosswalks."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(ROOT / "schema", root / "schema")
+        for source in ("iom", "polaris"):
+            shutil.copytree(ROOT / "crosswalks" / source, root / "crosswalks" / source)
+        self.git("init", "-q")
+        self.git("add", ".")
+        self.git("commit", "-q", "-m", "release")
+        self.git("tag", "v1")
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=self.root, check=True, capture_output=True,
+                              text=True, env={**ENV, "HOME": str(self.root)}).stdout
+
+    def edit(self, name: str, *replacements: tuple[str, str]) -> Path:
+        path = self.root / name
+        text = path.read_text(encoding="utf-8")
+        for before, after in replacements:
+            assert before in text, before
+            text = text.replace(before, after, 1)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def copy(self, name: str, to: str, *replacements: tuple[str, str]) -> Path:
+        shutil.copyfile(self.root / name, self.root / to)
+        return self.edit(to, *replacements)
+
+    def gate(self) -> list[tuple[str, str, str]]:
+        return [(f.code, f.file, f.message) for f in versioning.gate("v1", self.root).findings]
+
+    def line(self, name: str, text: str) -> int:
+        lines = (self.root / name).read_text(encoding="utf-8").splitlines()
+        return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Repo:
+    rules.load_all()
+    return Repo(tmp_path / "repo")
+
+
+VOCAB = "schema/ctdc.yaml"
+#: the vocabulary's version as released in the repository copied (the tests step up from it)
+RELEASED = f"version: {vocabulary_version()}\n"
+CHANGELOG = "schema/changes/ctdc.yaml"
+IOM = "crosswalks/iom/2.0.0.yaml"
+
+
+def bump(repo: Repo, version: str, kind: str = "additive") -> None:
+    repo.edit(VOCAB, (RELEASED, f"version: {version}\n"))
+    repo.edit(CHANGELOG, ("releases:\n", f"releases:\n  - version: {version}\n    changes:\n"
+                                         f"      - kind: {kind}\n        summary: A change.\n"))
+
+
+def remove_value(repo: Repo) -> None:
+    """Gender loses transgender_nonconforming (its whole block): a breaking change."""
+    drop_value(repo.root / VOCAB, "transgender_nonconforming")
+
+
+ADD_VALUE = ("    permissible_values:\n      female:\n",
+             "    permissible_values:\n      woman_or_girl:\n        description: A new value.\n"
+             "      female:\n")
+
+
+def test_nothing_changed_passes(repo: Repo) -> None:
+    assert repo.gate() == []
+
+
+def test_a_removed_value_without_a_major_version_fails(repo: Repo) -> None:
+    remove_value(repo)
+    bump(repo, "1.4.0")
+    (finding,) = versioning.gate("v1", repo.root).findings
+    assert (finding.code, finding.file, finding.line) == ("SV101", VOCAB, 4)
+    assert finding.message.startswith("the vocabulary changed since v1 (1 breaking change(s), "
+                                      "e.g. CH102 Gender: value transgender_nonconforming "
+                                      "removed) but its version went from 1.3.0 to 1.4.0: it "
+                                      "needs 2.0.0 or later")
+    assert finding.related[0].file == "v1:schema/ctdc.yaml"  # removals: the old side
+
+
+def test_a_major_version_passes_the_gate_and_each_crosswalk_range_fails_alone(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    remove_value(repo)
+    bump(repo, "2.0.0", "breaking")
+    assert repo.gate() == []
+    # the crosswalks' schema_version ranges (<2.0.0) no longer admit the vocabulary: CW103
+    monkeypatch.chdir(repo.root)
+    code = run(["validate", "crosswalks", "--schema", VOCAB, "--no-bundled", "--against", "v1",
+                "-f", "json", "--select", "CW103,SV"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert sorted((f["code"], Path(f["file"]).name) for f in report["findings"]) == [
+        ("CW103", "2.0.0.yaml"), ("CW103", "2.0.0.yaml"), ("CW103", "2.1.0.yaml")]
+
+
+@pytest.mark.parametrize(("version", "passes"), [
+    ("1.3.0", False), ("1.3.1", False), ("1.4.0", True), ("2.0.0", True), ("1.2.0", False)])
+def test_an_added_value_needs_a_minor_version(repo: Repo, version: str, passes: bool) -> None:
+    repo.edit(VOCAB, ADD_VALUE)
+    if f"version: {version}\n" != RELEASED:
+        bump(repo, version)
+    found = repo.gate()
+    assert (found == []) is passes, found
+    if not passes:
+        assert [code for code, _, _ in found] == ["SV101"]
+        assert ("down to" in found[0][2]) is (version == "1.2.0")
+
+
+def test_wording_needs_a_patch_version(repo: Repo) -> None:
+    repo.edit(VOCAB, ("Gender categories used by CTDC.", "Gender categories CTDC uses."))
+    (finding,) = repo.gate()
+    assert "(1 patch change(s), e.g. CH301 description of Gender reworded)" in finding[2]
+    assert finding[2].endswith("its version stayed at 1.3.0: it needs 1.3.1 or later")
+    bump(repo, "1.3.1", "patch")
+    assert repo.gate() == []
+
+
+def test_a_new_vocabulary_version_needs_a_changelog_entry(repo: Repo) -> None:
+    repo.edit(VOCAB, ADD_VALUE, (RELEASED, "version: 1.4.0\n"))
+    assert repo.gate() == [("SV105", VOCAB, "vocabulary 1.4.0 is new since v1 but "
+                                            "schema/changes/ctdc.yaml has no entry for it")]
+
+
+def test_a_released_crosswalk_changes_in_place_only_in_wording(repo: Repo) -> None:
+    repo.edit(IOM, ('"Feminine": female', '"Feminine": male'))
+    (finding,) = versioning.gate("v1", repo.root).findings
+    assert (finding.code, finding.file, finding.line) == (
+        "SV102", IOM, repo.line(IOM, '"Feminine": male'))
+    assert "CH105 code 'Feminine' of gender -> gender now reaches male, not female" in \
+        finding.message
+    repo.edit(IOM, ('"Feminine": male', '"Feminine": female'),
+              ("changes:\n", "changes:\n  - kind: patch\n    summary: Clearer.\n"),
+              ("title: ", "title: (reworded) "))
+    assert repo.gate() == []
+
+
+def test_a_successor_window_is_numbered_against_its_predecessor(repo: Repo) -> None:
+    """iom 2.1.0 continues 2.0.0 from 2020: the released file may close its open window
+    there (a hand-over, in place); a code the source stopped writing is additive, a code
+    both versions map that now reaches another target needs a major version."""
+    repo.edit(IOM, ('valid_to: null', 'valid_to: "2020-01-01"'))
+    new = "crosswalks/iom/2.1.0.yaml"
+    repo.copy(IOM, new, ("version: 2.0.0", "version: 2.1.0"),
+              ('valid_from: "2002-01-01"', 'valid_from: "2020-01-01"'),
+              ('valid_to: "2020-01-01"', "valid_to: null"),
+              ('      "Masculine": male\n', ""))
+    assert repo.gate() == []
+    repo.edit(new, ('"Feminine": female', '"Feminine": male'))
+    (finding,) = repo.gate()
+    assert finding[:2] == ("SV104", new)
+    assert finding[2] == "iom@2.1.0 changed from iom@2.0.0 (1 breaking change(s), e.g. CH105 code " \
+           "'Feminine' of gender -> gender now reaches male, not female) but its version " \
+           "went from 2.0.0 to 2.1.0: it needs 3.0.0 or later"
+    shutil.move(repo.root / new, repo.root / "crosswalks/iom/3.0.0.yaml")
+    repo.edit("crosswalks/iom/3.0.0.yaml", ("version: 2.1.0", "version: 3.0.0"))
+    assert repo.gate() == []
+
+
+def test_closing_a_window_with_no_successor_is_breaking(repo: Repo) -> None:
+    repo.edit(IOM, ('valid_to: null', 'valid_to: "2020-01-01"'))
+    assert [code for code, _, _ in repo.gate()] == ["SV102"]
+
+
+def test_a_version_that_supersedes_another_takes_its_dates(repo: Repo) -> None:
+    new = "crosswalks/iom/2.1.0.yaml"
+    repo.copy(IOM, new, ("version: 2.0.0", "version: 2.1.0\nsupersedes: 2.0.0"),
+              ('"Feminine": female', '"Feminine": male'))
+    codes = [code for code, _, _ in repo.gate()]
+    assert codes == ["SV104"]  # a re-mapping of the same dates: major
+    shutil.move(repo.root / new, repo.root / "crosswalks/iom/3.0.0.yaml")
+    repo.edit("crosswalks/iom/3.0.0.yaml", ("version: 2.1.0", "version: 3.0.0"))
+    assert repo.gate() == []
+    # the engine serves iom's dates with 3.0.0 only; 2.0.0 stays for provenance
+    versions = harmonise.crosswalks_by_source([repo.root / "crosswalks"])["iom"]
+    assert [cw.version for cw in versions] == ["3.0.0"]
+    assert run(["validate", str(repo.root / "crosswalks"), "--no-bundled", "--select",
+                "CW11"]) == 0  # no overlap between 2.0.0 and 3.0.0
+
+
+def test_removing_a_released_version_fails(repo: Repo) -> None:
+    (repo.root / "crosswalks/polaris/2.0.0.yaml").unlink()
+    assert ("SV103", "v1:crosswalks/polaris/2.0.0.yaml") in [f[:2] for f in repo.gate()]
+
+
+def test_a_new_version_needs_its_changes_listed(repo: Repo) -> None:
+    new = "crosswalks/iom/3.0.0.yaml"
+    text = (repo.root / IOM).read_text(encoding="utf-8")
+    start = text.index("changes:\n")
+    end = text.index("\n", text.index("summary:", start)) + 1
+    while text[end:].startswith("      "):  # the folded summary's lines
+        end = text.index("\n", end) + 1
+    (repo.root / new).write_text(text[:start] + text[end:], encoding="utf-8")
+    repo.edit(new, ("version: 2.0.0", "version: 3.0.0\nsupersedes: 2.0.0"))
+    assert repo.gate() == [("SV105", new, "iom@3.0.0 is new since v1 but has no `changes` "
+                                          "list")]
+
+
+def test_the_cli_gate_and_its_usage_errors(repo: Repo, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(repo.root)
+    repo.edit(IOM, ('"Feminine": female', '"Feminine": male'))
+    args = ["validate", "crosswalks", "--no-bundled", "--schema", VOCAB, "--against"]
+    assert run([*args, "v1", "-f", "github", "--select", "SV"]) == 1
+    out = capsys.readouterr().out
+    line = repo.line(IOM, '"Feminine": male')
+    assert out.startswith(f"::error file={IOM},line={line},")
+    assert "SV102" in out
+    assert run([*args, "v1", "--ignore", "SV102", "--select", "SV"]) == 0
+    capsys.readouterr()
+    assert run([*args, "no-such-ref"]) == 2
+    assert "git rev-parse" in capsys.readouterr().err
+    assert run([*args, "--upload-pack=x"]) == 2
+    assert "not a git revision" in capsys.readouterr().err
+    assert run(["validate", "x.csv", "--source", "iom", "--against", "v1"]) == 2
+    assert "not exports" in capsys.readouterr().err
+
+
+def test_the_repository_history_passes_its_own_gate(tmp_path: Path) -> None:
+    """Every release tag against the one before, and the working tree against the last."""
+    rules.load_all()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
+                              text=True).stdout
+
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout (an sdist): there is no history to check")
+    tags = git("tag", "--list", "v*", "--sort=v:refname").split()
+    assert tags, "the first release, v0.1.0, is tagged"
+    for before, after in itertools.pairwise(tags):
+        tree = tmp_path / after
+        git("worktree", "add", "--detach", str(tree), after)
+        try:
+            assert versioning.gate(before, tree).findings == [], (before, after)
+        finally:
+            git("worktree", "remove", "--force", str(tree))
+    assert versioning.gate(tags[-1], ROOT).findings == [], tags[-1]
