@@ -230,3 +230,91 @@ def duckdb_years(data: Path, where: str) -> tuple[int, int]:
                                f"FROM read_parquet(?) WHERE {where}", [str(data)]).fetchone() \
         or (0, 0)
     return int(low), int(high)
+
+
+# -- what a review found the diff missed or misjudged ------------------------------------------
+
+def _polaris_edit(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
+    text = (POLARIS / name).read_text(encoding="utf-8")
+    for before, after in replacements:
+        assert before in text, before
+        text = text.replace(before, after, 1)
+    path = tmp_path / "polaris" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_conditions_and_collection_windows_are_compared(tmp_path: Path) -> None:
+    labour = 'in: ["Labor", "Sex and Labor", "Labor Trafficking"]}\n            value: hospitality'
+    new = _polaris_edit(tmp_path, "2.1.0.yaml", (labour, labour.replace('"Sex and Labor", ', "")))
+    (change,) = diff.diff(POLARIS / "2.1.0.yaml", new).findings
+    assert change.code == "CH105" and "'Bars, Strip Clubs & Cantinas'" in change.message
+    public = ROOT / "crosswalks" / "ctdc-public" / "2.0.0.yaml"
+    moved = tmp_path / "ctdc-public" / "2.0.0.yaml"
+    moved.parent.mkdir()
+    moved.write_text(public.read_text(encoding="utf-8").replace(
+        'collected_from: "2017-01-01"', 'collected_from: "2016-01-01"', 1), encoding="utf-8")
+    assert [f.code for f in diff.diff(public, moved).findings] == ["CH108"]
+
+
+def test_a_column_that_feeds_another_slot_is_re_mapped(tmp_path: Path) -> None:
+    new = edited(tmp_path, ("    slot: gender\n", "    slot: majority_status\n"))
+    codes = Counter(f.code for f in diff.diff(IOM, new).findings)
+    assert codes["CH105"] == 1 and not codes["CH201"] and not codes["CH104"]
+
+
+@pytest.mark.parametrize(("before", "after", "code"), [
+    ("broadMatch", "closeMatch", "CH202"), ("broadMatch", "relatedMatch", "CH106"),
+    ("broadMatch", "narrowMatch", "CH106"), ("broadMatch", "exactMatch", "CH202")])
+def test_predicates_are_ranked(tmp_path: Path, before: str, after: str, code: str) -> None:
+    old_text = '        value: transgender_nonconforming\n        predicate: broadMatch'
+    new = edited(tmp_path, (old_text, old_text.replace(before, after)))
+    assert [f.code for f in diff.diff(IOM, new).findings] == [code]
+
+
+@pytest.mark.parametrize(("bound", "code"), [
+    ("maximum_value: 2200", "CH201"), ("maximum_value: 2050", "CH103")])
+def test_bounds_are_compared_by_direction(tmp_path: Path, bound: str, code: str) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(ROOT / "schema", old)
+    shutil.copytree(ROOT / "schema", new)
+    text = (new / "ctdc.yaml").read_text(encoding="utf-8")
+    (new / "ctdc.yaml").write_text(text.replace("    maximum_value: 2100", f"    {bound}", 1),
+                                   encoding="utf-8")
+    assert [f.code for f in diff.diff(old, new).findings] == [code]
+
+
+def test_records_are_counted_alike_in_csv_and_parquet(tmp_path: Path) -> None:
+    assert run(["transform", "--manifest", str(ROOT / "examples" / "manifest.yaml"),
+                "-o", str(tmp_path / "examples.csv")]) == 0
+    assert run(["transform", "--manifest", str(ROOT / "examples" / "manifest.yaml"),
+                "-o", str(tmp_path / "examples.parquet")]) == 0
+    new = edited(tmp_path, ('"ForcedLabour": forced_labour', '"ForcedLabour": other_exploitation'))
+    report = diff.diff(IOM, new)
+    counts = {fmt: impact.count(report.findings, tmp_path / f"examples.{fmt}")[0].message
+              for fmt in ("csv", "parquet")}
+    assert counts["csv"] == counts["parquet"] and " 0 of the" not in counts["csv"], counts
+    assert run(["diff", str(IOM), str(new), "--records",
+                str(ROOT / "examples" / "iom" / "case_export.csv")]) == 2  # not harmonised
+
+
+def test_against_compares_a_new_version_with_its_predecessor(tmp_path: Path) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
+                       env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+                            "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+
+    shutil.copytree(ROOT / "crosswalks" / "iom", tmp_path / "crosswalks" / "iom")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "release")
+    text = IOM.read_text(encoding="utf-8").replace("version: 2.0.0", "version: 3.0.0\n"
+                                                   "supersedes: 2.0.0", 1)
+    (tmp_path / "crosswalks" / "iom" / "3.0.0.yaml").write_text(
+        text.replace('"Feminine": female', '"Feminine": male', 1), encoding="utf-8")
+    codes = [f.code for f in diff.against("HEAD", tmp_path).findings]
+    assert codes == ["CH201", "CH105"], codes

@@ -260,3 +260,84 @@ def test_the_repository_history_passes_its_own_gate(tmp_path: Path) -> None:
         finally:
             git("worktree", "remove", "--force", str(tree))
     assert versioning.gate(tags[-1], ROOT).findings == [], tags[-1]
+
+
+# -- what a review of the gate found: each case it got wrong, now right -----------------------
+
+def test_a_superseding_version_with_only_additions_is_a_minor_step(repo: Repo) -> None:
+    new = "crosswalks/iom/2.1.0.yaml"
+    repo.copy(IOM, new, ("version: 2.0.0", "version: 2.1.0\nsupersedes: 2.0.0"),
+              ('"Feminine": female', '"Feminine": female\n      "Fem": female'))
+    assert repo.gate() == []
+
+
+def test_moving_a_released_window_in_place_is_no_continuation(repo: Repo) -> None:
+    repo.edit(IOM, ('valid_from: "2002-01-01"', 'valid_from: "2030-01-01"'))
+    assert [code for code, _, _ in repo.gate()] == ["SV102"]
+
+
+def test_closing_an_already_closed_window_earlier_is_no_hand_over(repo: Repo) -> None:
+    polaris = "crosswalks/polaris/2.0.0.yaml"
+    repo.edit(polaris, ('valid_to: "2017-03-29"', 'valid_to: "2016-01-01"'))
+    assert "SV102" in [code for code, _, _ in repo.gate()]
+
+
+def test_the_predecessor_is_a_version_in_force(repo: Repo) -> None:
+    """2.0.0 is superseded by 3.0.0 (a re-mapping); 3.1.0 continues 3.0.0 and maps the code
+    back: against 3.0.0, the version it continues, that is breaking."""
+    repo.edit(IOM, ('valid_to: null', 'valid_to: "2020-01-01"'))
+    repo.git("commit", "-q", "-am", "2.0.0 ends in 2020")
+    repo.git("tag", "-f", "v1")
+    repo.copy(IOM, "crosswalks/iom/3.0.0.yaml",
+              ("version: 2.0.0", "version: 3.0.0\nsupersedes: 2.0.0"),
+              ('"Feminine": female', '"Feminine": male'))
+    repo.copy(IOM, "crosswalks/iom/3.1.0.yaml", ("version: 2.0.0", "version: 3.1.0"),
+              ('valid_from: "2002-01-01"', 'valid_from: "2020-01-01"'),
+              ('valid_to: "2020-01-01"', "valid_to: null"))
+    found = [(code, file) for code, file, _ in repo.gate()]
+    assert ("SV104", "crosswalks/iom/3.1.0.yaml") in found, found
+
+
+def test_a_release_that_no_longer_loads_is_reported_not_passed(repo: Repo) -> None:
+    repo.edit(IOM, ("source: iom\n", "source: iom\nbogus_key: 1\n"))
+    repo.git("commit", "-q", "-am", "broken")
+    repo.git("tag", "-f", "v1")
+    repo.edit(IOM, ("bogus_key: 1\n", ""), ('"Feminine": female', '"Feminine": male'))
+    (finding,) = versioning.gate("v1", repo.root).findings
+    assert (finding.code, finding.severity.value, finding.file) == ("SV106", "warning", IOM)
+    assert "does not load with this ctdc (CW003" in finding.message
+
+
+def test_a_link_out_of_the_tree_is_not_read(repo: Repo) -> None:
+    (repo.root / "crosswalks" / "iom" / "9.9.9.yaml").symlink_to("/etc/passwd")
+    from ctdc_schema import diff
+
+    report = diff.against("v1", repo.root)
+    assert [f.code for f in report.findings] == ["CW010"]
+    assert "root:" not in " ".join(f.message for f in report.findings)
+
+
+def test_the_gate_follows_the_paths_checked(repo: Repo, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    repo.git("mv", "crosswalks", "mappings")
+    repo.git("commit", "-q", "-m", "crosswalks kept in mappings/")
+    repo.git("tag", "-f", "v1")
+    repo.edit("mappings/iom/2.0.0.yaml", ('"Feminine": female', '"Feminine": male'))
+    monkeypatch.chdir(repo.root)
+    assert run(["validate", "mappings", "--no-bundled", "--schema", VOCAB, "--against", "v1",
+                "--select", "SV"]) == 1
+    assert "SV102" in capsys.readouterr().out
+    assert run(["diff", "--against", "v1"]) == 0  # crosswalks/ is gone: only the vocabulary
+
+
+def test_a_broken_vocabulary_at_the_revision_is_named_as_the_user_knows_it(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    repo.edit(VOCAB, ("enums:\n", "enums: [\n"))
+    repo.git("commit", "-q", "-am", "broken vocabulary")
+    repo.git("tag", "-f", "v1")
+    repo.edit(VOCAB, ("enums: [\n", "enums:\n"))
+    monkeypatch.chdir(repo.root)
+    assert run(["diff", "--against", "v1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ctdc: error: v1:schema/ctdc.yaml:") and "/tmp" not in err

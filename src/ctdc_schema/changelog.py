@@ -29,8 +29,8 @@ def changelog_path(schema_dir: Path) -> Path:
 
 
 def vocabulary_releases(schema_dir: Path) -> list[Release]:
-    """The vocabulary's releases, newest first (none when the schema folder has no changelog,
-    as a partner's own vocabulary may not)."""
+    """The vocabulary's releases, newest first (none when there is no changelog file, which
+    VC106 reports)."""
     path = changelog_path(schema_dir)
     if not path.is_file():
         return []

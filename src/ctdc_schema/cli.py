@@ -333,7 +333,8 @@ def validate(
         if against is not None:
             from ctdc_schema import versioning
 
-            report.extend(settings.apply(versioning.gate(against), selection).findings)
+            report.extend(settings.apply(versioning.gate(against, paths=paths or None),
+                                         selection).findings)
     _emit(reporter.render(report), output,
           [*(paths or []), *report.files, *([manifest] if manifest else [])],
           color=colored)

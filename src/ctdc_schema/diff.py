@@ -7,20 +7,24 @@ for removals), so that every reporter of ``ctdc validate`` renders them and CI a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ctdc_schema import resources, vocabulary
-from ctdc_schema.crosswalk import loader
+from packaging.version import Version
+
+from ctdc_schema import resources, vocabulary, yamlsource
+from ctdc_schema.crosswalk import loader, registry
 from ctdc_schema.crosswalk.semantics import all_targets, targets
 from ctdc_schema.datamodel.crosswalk import Crosswalk
-from ctdc_schema.errors import UsageError, excerpt
-from ctdc_schema.findings import Finding, Report, Rule
+from ctdc_schema.errors import InputError, UsageError, excerpt
+from ctdc_schema.findings import RULES, Finding, Report, Rule
 from ctdc_schema.rules import changes as ch
+from ctdc_schema.rules.versions import UNREADABLE_AT_REF
 from ctdc_schema.rules.vocabulary import SchemaLocator
 
 EXACT = "exactMatch"
@@ -89,8 +93,10 @@ class Relation(StrEnum):
 
 
 def relation(old: Crosswalk, new: Crosswalk) -> Relation:
-    """``CONTINUES`` when NEW's window starts where OLD's ends and NEW does not supersede OLD."""
-    if old.source == new.source and new.supersedes != old.version and \
+    """``CONTINUES`` when NEW is another version of OLD's source whose window starts where
+    OLD's ends, and does not supersede it."""
+    if old.source == new.source and old.version != new.version and \
+            new.supersedes != old.version and \
             old.valid_to is not None and old.valid_to == new.valid_from:
         return Relation.CONTINUES
     return Relation.SAME
@@ -143,12 +149,20 @@ def crosswalk_changes(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk,
         then, now = getattr(o, field), getattr(n, field)
         if field == "window_axis":
             then, now = then or "registration_date", now or "registration_date"
-        if then != now and not (how is Relation.CONTINUES and field == "supersedes"):
+        declared = field == "supersedes" and (how is Relation.CONTINUES
+                                               or n.supersedes == o.version != n.version)
+        if then != now and not declared:  # naming the version it replaces is no change
             yield about(new.at(ch.DEFINITION_CHANGED, f"{field}: {then or '(none)'} -> "
                                                       f"{now or '(none)'}", [field]), every)
     if _export(o) != _export(n):
         yield about(new.at(ch.DEFINITION_CHANGED, f"export format: {_export(o)} -> "
                                                   f"{_export(n)}", ["export"]), every)
+    if _plain(o.collection) != _plain(n.collection):
+        yield about(new.at(ch.DEFINITION_CHANGED, "collection windows changed: cells are "
+                                                  "read as collected on other dates",
+                           ["collection"]), every)
+    if _plain(o.ignored_columns) != _plain(n.ignored_columns):
+        yield new.at(ch.REWORDED, "ignored_columns changed", ["ignored_columns"])
     for field in ("title", "description", "organisation", "schema_version"):
         if getattr(o, field) != getattr(n, field):
             yield new.at(ch.REWORDED, f"{field} reworded" if field != "schema_version" else
@@ -158,14 +172,25 @@ def crosswalk_changes(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk,
     old_missing, new_missing = set(o.missing_codes or []), set(n.missing_codes or [])
     old_vars = {_key(v): (i, v) for i, v in enumerate(o.variables)}
     new_vars = {_key(v): (i, v) for i, v in enumerate(n.variables)}
-    for key, (index, _) in old_vars.items():
-        if key not in new_vars:
-            yield about(old.at(retired, f"variable {_label(key)} is no longer read",
-                               ["variables", index]), replace(every, slots=(key[0],)))
+    # a column whose variable now feeds another slot is re-mapped, not removed and added
+    gone = {key: i for key, (i, _) in old_vars.items() if key not in new_vars}
+    came = {key: i for key, (i, _) in new_vars.items() if key not in old_vars}
+    repointed = {columns for _, columns in gone if columns} & {c for _, c in came}
+    for (name, columns), index in gone.items():
+        if columns in repointed:
+            now = [(slot, i) for (slot, c), i in came.items() if c == columns]
+            yield about(new.at(ch.CODE_REMAPPED, f"column {'/'.join(columns)} now feeds "
+                                                 f"{', '.join(s for s, _ in now)}, not {name}",
+                               ["variables", now[0][1], "slot"]), replace(every, slots=(name,)))
+        else:
+            yield about(old.at(retired, f"variable {_label((name, columns))} is no longer "
+                                        "read", ["variables", index]),
+                        replace(every, slots=(name,)))
     for key, (index, variable) in new_vars.items():
         where: list[str | int] = ["variables", index]
         if key not in old_vars:
-            yield new.at(ch.ADDED, f"variable {_label(key)} added", where)
+            if key[1] not in repointed:
+                yield new.at(ch.ADDED, f"variable {_label(key)} added", where)
             continue
         old_index, before = old_vars[key]
         slot = replace(every, slots=(key[0],))
@@ -243,14 +268,27 @@ def _values(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk, before: An
             yield new.at(ch.REWORDED, f"note of code '{excerpt(code, 40)}' reworded", where)
 
 
+def _condition(case: Any) -> str:
+    when = _plain(case.when) or {}
+    shown = " ".join(f"{k}={v}" for k, v in sorted(when.items()) if k != "column")
+    predicate = f" {case.predicate}" if case.predicate else ""
+    return f"{when.get('column', '?')} {shown}{predicate}".strip()
+
+
 def _target(mapping: Any) -> str:
     if mapping.unknown:
         return "unknown"
     found = targets(mapping)
-    cases = [f"{c.when.column if c.when else '?'}: {', '.join(targets(c)) or 'nothing'}"
+    cases = [f"{_condition(c)}: {', '.join(targets(c)) or 'nothing'}"
              for c in mapping.cases or []]
     shown = ", ".join(found) if found else ("none" if mapping.values == [] else "nothing")
     return shown + (f" (cases {'; '.join(cases)})" if cases else "")
+
+
+#: how much a predicate claims: a change to a higher rank claims more (what held still holds);
+#: broad and narrow are claims in opposite directions, so one for the other is a weaker claim
+STRENGTH = {"exactMatch": 3, "closeMatch": 2, "broadMatch": 1, "narrowMatch": 1,
+            "relatedMatch": 0}
 
 
 def _predicate_change(new: loader.LoadedCrosswalk, where: list[str | int], what: str,
@@ -258,9 +296,8 @@ def _predicate_change(new: loader.LoadedCrosswalk, where: list[str | int], what:
     then, now = _predicate(before), _predicate(after)
     if then == now:
         return
-    rule = ch.PREDICATE_STRENGTHENED if now == EXACT else ch.PREDICATE_WEAKENED
-    if then != EXACT and now != EXACT:
-        rule = ch.PREDICATE_WEAKENED  # one inexact claim for another: not the same claim
+    stronger = STRENGTH.get(now, 0) > STRENGTH.get(then, 0)
+    rule = ch.PREDICATE_STRENGTHENED if stronger else ch.PREDICATE_WEAKENED
     yield about(new.at(rule, f"{what}: {then} -> {now}", where), subject)
 
 
@@ -271,7 +308,7 @@ def _window(old: loader.LoadedCrosswalk, new: loader.LoadedCrosswalk,
              f"{n.valid_to or 'open'})"
     starts_later = n.valid_from > o.valid_from
     ends_earlier = n.valid_to is not None and (o.valid_to is None or n.valid_to < o.valid_to)
-    if ends_earlier and not starts_later and handed_over_to is not None:
+    if o.valid_to is None and ends_earlier and not starts_later and handed_over_to is not None:
         yield new.at(ch.WINDOW_HANDED_OVER, f"validity window {window}: {handed_over_to} "
                                             f"takes over from {n.valid_to}", ["valid_to"])
     elif starts_later or ends_earlier:
@@ -333,18 +370,28 @@ def vocabulary_changes(old_folder: Path, new_folder: Path, old_places: SchemaLoc
             yield at(new_places, ch.ADDED, f"slot {slot} added", ("slots", slot))
             continue
         was = old.slots[slot]
-        narrowed = [f for f in ("range", "pattern", "minimum_value", "maximum_value")
-                    if getattr(was, f) != getattr(info, f)]
+        narrowed = [f for f in ("range", "pattern") if getattr(was, f) != getattr(info, f)]
+        relaxed = []
+        for bound, tighter in (("minimum_value", 1), ("maximum_value", -1)):
+            then, now = getattr(was, bound), getattr(info, bound)
+            if then == now:
+                continue
+            if now is not None and (then is None or (now - then) * tighter > 0):
+                narrowed.append(f"{bound} {then} -> {now}")
+            else:
+                relaxed.append(f"{bound} {then} -> {now}")
         if was.multivalued and not info.multivalued:
             narrowed.append("single-valued")
         if info.required and not was.required:
             narrowed.append("required")
+        relaxed += (["optional"] if was.required and not info.required else []) + (
+            ["multivalued"] if info.multivalued and not was.multivalued else [])
         if narrowed:
             yield at(new_places, ch.SLOT_NARROWED, f"slot {slot}: {', '.join(narrowed)} "
                                                    "changed", ("slots", slot), (slot,))
-        elif (was.required and not info.required) or (info.multivalued and not was.multivalued):
-            yield at(new_places, ch.ADDED, f"slot {slot} relaxed (optional or multivalued "
-                                           "now)", ("slots", slot))
+        elif relaxed:
+            yield at(new_places, ch.ADDED, f"slot {slot} relaxed: {', '.join(relaxed)}",
+                     ("slots", slot))
         if was.description != info.description:
             yield at(new_places, ch.REWORDED, f"description of slot {slot} reworded",
                      ("slots", slot))
@@ -405,6 +452,11 @@ def _git(*args: str, cwd: Path) -> bytes:
     return result.stdout
 
 
+#: at most this many files are read from a revision (the vocabulary and crosswalks of a
+#: project are tens); each is at most the YAML loader's own limit
+MAX_SNAPSHOT_FILES = 5_000
+
+
 @dataclass
 class Snapshot:
     """The vocabulary and crosswalks of a git revision, written to a temporary folder with
@@ -413,19 +465,34 @@ class Snapshot:
     ref: str
     top: Path  # the working tree's root
     old_root: Path  # the revision's files, under their repository paths
+    roots: tuple[str, ...]  # the crosswalk roots compared (repository paths)
+    #: files of the working tree that are not read (links out of the tree, special files)
+    problems: list[registry.PathProblem] = dataclasses.field(default_factory=list)
 
     def old(self, name: str) -> Path:
         return self.old_root / name
 
+    def shown(self, path: str | Path | None) -> str | None:
+        """A path as the user knows it: ``REF:name`` for the revision's files."""
+        if path is None:
+            return None
+        inside = Path(path)
+        if inside.is_relative_to(self.old_root):
+            return f"{self.ref}:{inside.relative_to(self.old_root).as_posix()}"
+        return str(path)
+
     @property
     def crosswalk_names(self) -> tuple[set[str], set[str]]:
-        """The crosswalk files (repository paths) at the revision and in the working tree."""
-        def found(root: Path) -> set[str]:
-            folder = root / "crosswalks"
-            return {p.relative_to(root).as_posix() for p in folder.glob("*/*")
-                    if p.suffix.lower() in (".yaml", ".yml") and p.is_file()} \
-                if folder.is_dir() else set()
-        return found(self.old_root), found(self.top)
+        """The crosswalk files (repository paths) at the revision and in the working tree;
+        the working tree's are found as ``ctdc validate`` finds them (no link out of it)."""
+        old: set[str] = set()
+        new: set[str] = set()
+        for root in self.roots:
+            for path in registry.crosswalk_files(self.old_root / root):
+                old.add(path.relative_to(self.old_root).as_posix())
+            for path in registry.crosswalk_files(self.top / root, self.problems):
+                new.add(path.relative_to(self.top).as_posix())
+        return old, new
 
     @property
     def has_vocabulary(self) -> bool:
@@ -433,29 +500,62 @@ class Snapshot:
                    for root in (self.old_root, self.top))
 
 
+def crosswalk_roots(paths: Sequence[Path] | None, top: Path) -> tuple[str, ...]:
+    """The crosswalk roots (folders of source folders) of ``paths``, as repository paths;
+    none given: the repository's ``crosswalks/``."""
+    if not paths:
+        return (registry.CROSSWALKS_DIR,)
+    roots = set()
+    for file in registry.expand(paths):
+        root = file.resolve().parent.parent
+        if not root.is_relative_to(top.resolve()):
+            raise UsageError(f"{file}: --against compares files of the git repository at "
+                             f"{top}, and this one is outside it")
+        roots.add(root.relative_to(top.resolve()).as_posix())
+    return tuple(sorted(roots))
+
+
 @contextmanager
-def snapshot(ref: str, root: Path | None = None) -> Iterator[Snapshot]:
+def snapshot(ref: str, root: Path | None = None,
+             paths: Sequence[Path] | None = None) -> Iterator[Snapshot]:
     """The files of revision ``ref`` of the repository at ``root`` (default: the working
-    directory's), for as long as the ``with`` block runs."""
+    directory's), for as long as the ``with`` block runs: the vocabulary (``schema/``) and
+    the crosswalk roots of ``paths`` (default ``crosswalks/``)."""
     import tempfile
 
     if not ref or ref.startswith("-") or any(c in ref for c in "\n\0"):
         raise UsageError(f"not a git revision: '{excerpt(ref, 60)}'")
     here = root or Path.cwd()
     top = Path(_git("rev-parse", "--show-toplevel", cwd=here).decode().strip())
+    roots = crosswalk_roots(paths, top)
     commit = _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}",
                   cwd=top).decode().strip()
-    listed = _git("ls-tree", "-r", "-z", "--name-only", commit, "--", "schema", "crosswalks",
+    listed = _git("ls-tree", "-r", "-l", "-z", commit, "--", "schema", *roots,
                   cwd=top).decode("utf-8", "replace").split("\0")
+    entries = [entry.split("\t", 1) for entry in listed if "\t" in entry]
+    if len(entries) > MAX_SNAPSHOT_FILES:
+        raise UsageError(f"{ref} holds more than {MAX_SNAPSHOT_FILES:,} files under schema/ "
+                         f"and {', '.join(roots)}/: not compared")
     with tempfile.TemporaryDirectory(prefix="ctdc-diff-") as tmp:
         old_root = Path(tmp)
-        for name in filter(None, listed):
+        for meta, name in entries:
+            kind, size = meta.split()[1], meta.split()[3]
             target = old_root / name
-            if not target.resolve().is_relative_to(old_root.resolve()):
-                continue  # git never lists such a name; refuse it all the same
+            if kind != "blob" or not size.isdigit() or int(size) > yamlsource.MAX_BYTES or \
+                    not target.resolve().is_relative_to(old_root.resolve()):
+                continue  # not a file, too large to be read, or (never from git) outside
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(_git("show", f"{commit}:{name}", cwd=top))
-        yield Snapshot(ref, top, old_root)
+        yield Snapshot(ref, top, old_root, roots)
+
+
+def in_force_siblings(tree: dict[str, loader.LoadedCrosswalk | list[Finding]],
+                      name: str) -> list[loader.LoadedCrosswalk]:
+    """The loaded versions of ``name``'s source that serve dates (none superseded)."""
+    folder = name.rsplit("/", 1)[0] + "/"
+    return registry.in_force([cw for other, cw in tree.items()
+                              if other.startswith(folder)
+                              and isinstance(cw, loader.LoadedCrosswalk)])
 
 
 def successor_of(crosswalk: loader.LoadedCrosswalk,
@@ -466,6 +566,24 @@ def successor_of(crosswalk: loader.LoadedCrosswalk,
         if other is not crosswalk and end is not None and other.model.valid_from == end:
             return other.label
     return None
+
+
+def predecessor(new: loader.LoadedCrosswalk, siblings: Sequence[loader.LoadedCrosswalk]
+                ) -> loader.LoadedCrosswalk | None:
+    """The version ``new`` is numbered against: the one it ``supersedes``, else the one whose
+    window ends where its own begins (it continues it), else the highest lower version; only
+    versions that serve dates count, besides the one it supersedes."""
+    others = [o for o in siblings if o is not new]
+    m = new.model
+    if m.supersedes:
+        return next((o for o in others if o.model.version == m.supersedes), None)
+    serving = registry.in_force(others)
+    continued = [o for o in serving if o.model.valid_to is not None
+                 and o.model.valid_to == m.valid_from]
+    if continued:
+        return continued[0]
+    lower = [o for o in serving if Version(o.model.version) < Version(m.version)]
+    return max(lower, key=lambda o: Version(o.model.version), default=None)
 
 
 def load_tree(root: Path, names: set[str],
@@ -481,23 +599,43 @@ def load_tree(root: Path, names: set[str],
 
 def siblings(tree: dict[str, loader.LoadedCrosswalk | list[Finding]],
              name: str) -> list[loader.LoadedCrosswalk]:
+    """Every loaded version of ``name``'s source."""
     folder = name.rsplit("/", 1)[0] + "/"
     return [cw for other, cw in tree.items()
             if other.startswith(folder) and isinstance(cw, loader.LoadedCrosswalk)]
 
 
-def against(ref: str, root: Path | None = None) -> Report:
-    """The changes from revision ``ref`` to the working tree, for the vocabulary and every
-    crosswalk of the repository at ``root`` (default: the working directory's). Old files are
-    read with ``git show``; nothing is checked out."""
+def vocabulary_of(snap: Snapshot) -> Iterator[Finding]:
+    """The vocabulary's changes since the revision; a vocabulary that does not load is a
+    usage error that names it as the user knows it."""
+    try:
+        yield from vocabulary_changes(
+            snap.old("schema"), snap.top / "schema", places(snap.old("schema"),
+                                                            f"{snap.ref}:schema"),
+            places(snap.top / "schema", "schema"))
+    except InputError as exc:
+        raise InputError(exc.detail, snap.shown(exc.path), exc.line, exc.column) from None
+
+
+def against(ref: str, root: Path | None = None,
+            paths: Sequence[Path] | None = None) -> Report:
+    """The changes from revision ``ref`` to the working tree, for the vocabulary and the
+    crosswalks of the repository at ``root`` (default: the working directory's), those under
+    ``paths`` or ``crosswalks/``. A version file added since ``ref`` is compared with its
+    predecessor. Old files are read with ``git show``; nothing is checked out."""
     report = Report()
-    with snapshot(ref, root) as snap:
+    with snapshot(ref, root, paths) as snap:
         if snap.has_vocabulary:
-            part = _vocabularies(snap.old("schema"), snap.top / "schema", f"{ref}:schema",
-                                 "schema")
-            report.findings.extend(part.findings)
-            report.files.extend(part.files)
+            report.extend(vocabulary_of(snap))
+            report.files.append(f"schema/{resources.MAIN_SCHEMA_FILE}")
         old_names, new_names = snap.crosswalk_names
+        for problem in snap.problems:
+            shown = problem.path.relative_to(snap.top) if problem.path.is_relative_to(
+                snap.top) else problem.path
+            report.findings.append(RULES[problem.code].at(problem.message, shown.as_posix()))
+        if not old_names and not new_names and not snap.has_vocabulary:
+            raise UsageError(f"nothing to compare: no vocabulary (schema/) and no crosswalks "
+                             f"under {', '.join(snap.roots)}/ at {ref} or in the working tree")
         old_tree = load_tree(snap.old_root, old_names, f"{ref}:")
         new_tree = load_tree(snap.top, new_names)
         for name in sorted(old_names | new_names):
@@ -508,12 +646,21 @@ def against(ref: str, root: Path | None = None) -> Report:
             elif new is None:
                 report.findings.append(ch.CODE_REMOVED.at(
                     f"crosswalk version {name} removed since {ref}", f"{ref}:{name}"))
-            elif not isinstance(old, loader.LoadedCrosswalk):
+            elif isinstance(old, list):
+                report.findings.append(UNREADABLE_AT_REF.at(
+                    f"{name} at {ref} does not load with this ctdc ({old[0].code} "
+                    f"{old[0].message}): not compared", name, 1, 1))
+                report.files.append(name)
+            elif old is None:
                 report.findings.append(ch.ADDED.at(f"crosswalk version {name} added since "
                                                    f"{ref}", name, 1, 1))
                 report.files.append(name)
+                before = predecessor(new, siblings(new_tree, name))
+                if before is not None:
+                    report.extend(crosswalk_changes(
+                        before, new, successor_of(new, in_force_siblings(new_tree, name))))
             else:
                 report.extend(crosswalk_changes(
-                    old, new, successor_of(new, siblings(new_tree, name))))
+                    old, new, successor_of(new, in_force_siblings(new_tree, name))))
                 report.files.append(name)
     return report

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ctdc_schema.diff import ChangeFinding, Subject
-from ctdc_schema.errors import excerpt
+from ctdc_schema.errors import InputError, excerpt
 from ctdc_schema.findings import Finding, Report
 
 YEAR = "year_of_registration"
@@ -58,6 +58,11 @@ def _holding(subject: Subject, columns: dict[str, str]) -> tuple[str, list[Any]]
         elif columns[slot].endswith("[]"):
             tests.append(f"list_has_any(CAST({column} AS VARCHAR[]), CAST(? AS VARCHAR[]))")
             params.append(list(subject.values))
+        elif columns[slot] == "VARCHAR":  # CSV: a list is written as JSON text
+            tests.append(f"CASE WHEN starts_with({column}, '[') THEN list_has_any("
+                         f"from_json({column}, '[\"VARCHAR\"]'), CAST(? AS VARCHAR[])) ELSE "
+                         f"list_contains(CAST(? AS VARCHAR[]), {column}) END")
+            params += [list(subject.values), list(subject.values)]
         else:
             tests.append(f"list_contains(CAST(? AS VARCHAR[]), CAST({column} AS VARCHAR))")
             params.append(list(subject.values))
@@ -78,6 +83,12 @@ def count(findings: Sequence[Finding], data: Path) -> list[Finding]:
     try:
         relation = read_harmonised(con, data)
         columns = dict(zip(relation.columns, map(str, relation.types), strict=True))
+        needed = {"source_id", "crosswalk_version"} if any(
+            s.source is not None for _, s in subjects) else {"source_id"}
+        if not needed <= set(columns):
+            raise InputError(f"not a harmonised dataset: no column "
+                             f"{', '.join(sorted(needed - set(columns)))} (the records "
+                             "`ctdc transform` writes name their source and versions)", data)
         relation.create_view("records")
         selects, params = ["count(*)"], []
         for _, subject in subjects:

@@ -29,16 +29,20 @@ from ctdc_schema.crosswalk.loader import LoadedCrosswalk
 from ctdc_schema.diff import (
     Snapshot,
     crosswalk_changes,
+    in_force_siblings,
     load_tree,
     places,
+    predecessor,
     siblings,
     snapshot,
     successor_of,
-    vocabulary_changes,
+    vocabulary_of,
 )
+from ctdc_schema.errors import InputError
 from ctdc_schema.findings import Finding, Related, Report
 from ctdc_schema.rules import changes as ch
 from ctdc_schema.rules import versions as sv
+from ctdc_schema.rules.versions import UNREADABLE_AT_REF
 
 Bump = ch.Bump
 
@@ -56,9 +60,10 @@ pull request goes into) holds the version numbers to what it found.
 - A new **minor** version (1.2.0 → 1.3.0) adds slots, values, variables, source codes or
   missing codes, makes a match exact, or widens a window: every record harmonised before still
   means the same; new data may say more.
-- Only a new **major** version (1.2.0 → 2.0.0) removes or renames slots and values, narrows a
-  range, re-maps a source code, weakens a match, shortens a window or changes what a source
-  counts: read the changelog before comparing data across it.
+- Only a new **major** version (1.2.0 → 2.0.0) removes or renames slots and values, changes a
+  range or pattern or narrows bounds, re-maps a source code, weakens a match, shortens a
+  window, or changes what a source counts or when its columns were collected: read the
+  changelog before comparing data across it.
 
 ## The vocabulary
 
@@ -158,10 +163,11 @@ def _too_low(what: str, old: str, new: str, changes: Sequence[Finding], since: s
             f"{next_version(old, need)} or later"), related
 
 
-def gate(ref: str, root: Path | None = None) -> Report:
-    """The SV findings of the working tree against revision ``ref``."""
+def gate(ref: str, root: Path | None = None, paths: Sequence[Path] | None = None) -> Report:
+    """The SV findings of the working tree against revision ``ref``: the vocabulary, and the
+    crosswalks under ``paths`` (default: the repository's ``crosswalks/``)."""
     report = Report()
-    with snapshot(ref, root) as snap:
+    with snapshot(ref, root, paths) as snap:
         if snap.has_vocabulary:
             report.extend(_vocabulary(snap))
         report.extend(_crosswalks(snap))
@@ -170,12 +176,13 @@ def gate(ref: str, root: Path | None = None) -> Report:
 
 def _vocabulary(snap: Snapshot) -> Iterator[Finding]:
     old_dir, new_dir = snap.old("schema"), snap.top / "schema"
-    new_places = places(new_dir, "schema")
-    changes = list(vocabulary_changes(old_dir, new_dir, places(old_dir, f"{snap.ref}:schema"),
-                                      new_places))
-    old_version = vocabulary.load(old_dir / resources.MAIN_SCHEMA_FILE, full=True).version
+    changes = list(vocabulary_of(snap))
+    try:
+        old_version = vocabulary.load(old_dir / resources.MAIN_SCHEMA_FILE, full=True).version
+    except InputError as exc:
+        raise InputError(exc.detail, snap.shown(exc.path), exc.line, exc.column) from None
     new_version = vocabulary.load(new_dir / resources.MAIN_SCHEMA_FILE, full=True).version
-    file, line, column = new_places.find(("version",))
+    file, line, column = places(new_dir, "schema").find(("version",))
     problem = _too_low("the vocabulary", old_version, new_version, changes, f"since {snap.ref}")
     if problem is not None:
         message, related = problem
@@ -187,21 +194,6 @@ def _vocabulary(snap: Snapshot) -> Iterator[Finding]:
             yield sv.CHANGES_MISSING.at(f"vocabulary {new_version} is new since {snap.ref} but "
                                         f"{shown} has no entry for it", file, line, column,
                                         "version")
-
-
-def predecessor(new: LoadedCrosswalk, others: Sequence[LoadedCrosswalk]
-                ) -> LoadedCrosswalk | None:
-    """The version ``new`` is numbered against (see the module's docstring)."""
-    others = [o for o in others if o is not new]
-    m = new.model
-    if m.supersedes:
-        return next((o for o in others if o.model.version == m.supersedes), None)
-    continued = [o for o in others if o.model.valid_to is not None
-                 and o.model.valid_to == m.valid_from]
-    if continued:
-        return continued[0]
-    lower = [o for o in others if Version(o.model.version) < Version(m.version)]
-    return max(lower, key=lambda o: Version(o.model.version), default=None)
 
 
 def _crosswalks(snap: Snapshot) -> Iterator[Finding]:
@@ -218,14 +210,19 @@ def _crosswalks(snap: Snapshot) -> Iterator[Finding]:
             continue  # ctdc validate reports why it does not load
         old = old_tree.get(name)
         if isinstance(old, LoadedCrosswalk):
-            yield from _released(snap, old, new, siblings(new_tree, name))
-        elif name not in old_names:
-            yield from _new_version(snap, new, siblings(new_tree, name))
+            yield from _released(snap, old, new, in_force_siblings(new_tree, name))
+        elif isinstance(old, list):
+            yield UNREADABLE_AT_REF.at(f"{name} at {snap.ref} does not load with this ctdc "
+                                       f"({old[0].code} {old[0].message}): its changes are "
+                                       "not checked", name, 1, 1)
+        else:
+            yield from _new_version(snap, new, siblings(new_tree, name),
+                                    in_force_siblings(new_tree, name))
 
 
 def _released(snap: Snapshot, old: LoadedCrosswalk, new: LoadedCrosswalk,
-              family: list[LoadedCrosswalk]) -> Iterator[Finding]:
-    for change in crosswalk_changes(old, new, successor_of(new, family)):
+              serving: list[LoadedCrosswalk]) -> Iterator[Finding]:
+    for change in crosswalk_changes(old, new, successor_of(new, serving)):
         if ch.bump_of(change.code) > Bump.PATCH and change.code != ch.WINDOW_HANDED_OVER.code:
             yield sv.RELEASED_EDITED.at(
                 f"{new.label} was released at {snap.ref}; only wording may change in place, "
@@ -233,11 +230,11 @@ def _released(snap: Snapshot, old: LoadedCrosswalk, new: LoadedCrosswalk,
                 change.file, change.line, change.column, change.path)
 
 
-def _new_version(snap: Snapshot, new: LoadedCrosswalk,
-                 family: list[LoadedCrosswalk]) -> Iterator[Finding]:
+def _new_version(snap: Snapshot, new: LoadedCrosswalk, family: list[LoadedCrosswalk],
+                 serving: list[LoadedCrosswalk]) -> Iterator[Finding]:
     before = predecessor(new, family)
     if before is not None:
-        changes = list(crosswalk_changes(before, new, successor_of(new, family)))
+        changes = list(crosswalk_changes(before, new, successor_of(new, serving)))
         problem = _too_low(new.label, before.model.version, new.model.version, changes,
                            f"from {before.label}")
         if problem is not None:

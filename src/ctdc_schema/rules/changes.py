@@ -55,7 +55,8 @@ VALUE_REMOVED = _rule(
     "# keep the value, deprecate it (`deprecated:`), remove it in the next major version\n")
 SLOT_NARROWED = _rule(
     "CH103", "slot-narrowed", Severity.ERROR,
-    "A slot became required or single-valued, or its range, pattern or bounds changed.",
+    "A slot became required or single-valued, its range or pattern changed, or its bounds "
+    "narrowed.",
     BREAKING_NOTE + "Records valid before may be invalid now.",
     "exploitation_types: {multivalued: true} -> {multivalued: false}\n",
     "(a new slot with the new shape; the old one deprecated)\n")
@@ -74,7 +75,8 @@ CODE_REMAPPED = _rule(
     "(a new crosswalk version, with the change in its `changes` list)\n")
 PREDICATE_WEAKENED = _rule(
     "CH106", "predicate-weakened", Severity.ERROR,
-    "A match predicate changed so that fewer claims hold (exactMatch to another).",
+    "A match predicate changed so that fewer claims hold: exactMatch to any other, closeMatch "
+    "to broad, narrow or related, broad to narrow (or the reverse), or to relatedMatch.",
     BREAKING_NOTE + "Analyses that relied on an exact match no longer may.",
     "predicate: exactMatch -> predicate: closeMatch\n",
     "(a new crosswalk version that says why in its `changes` and the note)\n")
@@ -106,7 +108,8 @@ ADDED = _rule(
     "(none: additions are welcome)\n", 'values: {"F": female, "X": transgender_nonconforming}\n')
 PREDICATE_STRENGTHENED = _rule(
     "CH202", "predicate-strengthened", Severity.INFO,
-    "A match predicate changed to exactMatch: more claims hold.",
+    "A match predicate changed to a stronger one (relatedMatch < broad/narrowMatch < "
+    "closeMatch < exactMatch): more claims hold.",
     "Additive: what held still holds, and more.",
     "(none)\n", "predicate: closeMatch -> predicate: exactMatch\n")
 WINDOW_WIDENED = _rule(

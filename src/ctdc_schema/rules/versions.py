@@ -76,3 +76,14 @@ CHANGES_MISSING = register(Rule(
     good="version: 2.2.0\nchanges:\n  - kind: additive\n    summary: The venue code "
          "'Carnivals' is mapped to other.\n",
 ))
+
+UNREADABLE_AT_REF = register(Rule(
+    code="SV106", name="released-unreadable", severity=Severity.WARNING,
+    summary="A crosswalk file at REF does not load with this ctdc, so its changes since REF "
+            "are not checked.",
+    explanation="The file was released under an older crosswalk format (or was broken at "
+    "REF). Nothing is compared for it, so nothing is promised: check its changes by hand "
+    "(`git diff REF -- FILE`), or compare against a later revision.",
+    bad="(REF: a crosswalk with a key this ctdc no longer accepts)\n",
+    good="ctdc validate --against origin/main   # a revision whose files this ctdc reads\n",
+))
