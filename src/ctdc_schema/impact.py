@@ -58,11 +58,6 @@ def _holding(subject: Subject, columns: dict[str, str]) -> tuple[str, list[Any]]
         elif columns[slot].endswith("[]"):
             tests.append(f"list_has_any(CAST({column} AS VARCHAR[]), CAST(? AS VARCHAR[]))")
             params.append(list(subject.values))
-        elif columns[slot] == "VARCHAR":  # CSV: a list is written as JSON text
-            tests.append(f"CASE WHEN starts_with({column}, '[') THEN list_has_any("
-                         f"from_json({column}, '[\"VARCHAR\"]'), CAST(? AS VARCHAR[])) ELSE "
-                         f"list_contains(CAST(? AS VARCHAR[]), {column}) END")
-            params += [list(subject.values), list(subject.values)]
         else:
             tests.append(f"list_contains(CAST(? AS VARCHAR[]), CAST({column} AS VARCHAR))")
             params.append(list(subject.values))

@@ -104,6 +104,31 @@ class Dashboard:
                 "tables": [t.to_dict() for t in self.tables]}
 
 
+def _lists_parsed(relation: Any) -> Any:
+    """A harmonised CSV as the records it holds: ``ctdc transform`` writes a multivalued slot
+    as JSON text (``["a","b"]``) and a formula-like value after an apostrophe; here they
+    become lists and text again, and numbers and booleans typed, as in Parquet."""
+    from ctdc_schema import vocabulary
+    from ctdc_schema.engine.outputs import FORMULA_STARTS
+
+    slots = vocabulary.load().slots
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+    typed = {"integer": "BIGINT", "boolean": "BOOLEAN"}
+    selects = []
+    for column in relation.columns:
+        quoted = '"' + column.replace('"', '""') + '"'
+        info = slots.get(column)
+        if info is not None and info.multivalued:
+            selects.append(f"from_json({quoted}, '[\"VARCHAR\"]') AS {quoted}")
+        elif info is not None and info.range in typed:
+            selects.append(f"TRY_CAST({quoted} AS {typed[info.range]}) AS {quoted}")
+        else:  # undo the CSV writer's neutralisation of formula-like text
+            selects.append(f"CASE WHEN starts_with({quoted}, chr(39)) AND substr({quoted}, 2, 1) "
+                           f"IN ({starts}) THEN substr({quoted}, 2) ELSE {quoted} END AS "
+                           f"{quoted}")
+    return relation.project(", ".join(selects))
+
+
 def read_harmonised(con: Any, path: Path) -> Any:
     """The harmonised dataset as a DuckDB relation: read by path through the relational API,
     never by pasting the path into SQL."""
@@ -117,7 +142,7 @@ def read_harmonised(con: Any, path: Path) -> Any:
         if name.endswith((".jsonl", ".json", ".ndjson")):
             return con.read_json(str(path), format="newline_delimited")
         if name.endswith(".csv"):
-            return con.read_csv(str(path))
+            return _lists_parsed(con.read_csv(str(path), all_varchar=True))
     except Exception as exc:  # DuckDB's own messages name the problem; keep one line
         raise InputError(f"cannot read the harmonised dataset: {' '.join(str(exc).split())}",
                          path) from None
