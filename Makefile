@@ -26,8 +26,9 @@ HARMONISED := build/harmonised
 ## make run: regenerate the artefacts, validate the whole specification, print the overlap,
 ##           then the main job: harmonise every example delivery and the real CTDC samples into
 ##           one dataset (build/harmonised/), checking every export; the dashboard of the real
-##           samples (build/dashboard/), the changelog (build/CHANGELOG.md) and the
-##           documentation site (build/site/)
+##           samples (build/dashboard/), the changelog (build/CHANGELOG.md), a k = 11
+##           de-identified release of the harmonised data published for a portal
+##           (build/release/) and the documentation site (build/site/)
 run: $(STAMP)
 	$(BIN)/ctdc generate
 	$(BIN)/ctdc validate
@@ -41,9 +42,12 @@ run: $(STAMP)
 	    $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) -o $(HARMONISED)/ctdc-public.parquet
 	$(BIN)/ctdc stats $(HARMONISED)/ctdc-public.parquet -o build/dashboard
 	$(BIN)/ctdc changelog -o build/CHANGELOG.md
+	$(BIN)/ctdc deidentify $(HARMONISED)/ctdc.parquet -o build/release/records.parquet --k 11
+	$(BIN)/ctdc publish build/release/records.parquet -o build/release/published
 	$(BIN)/ctdc docs build -o build/site \
 	    --dashboard "Example exports (synthetic)=$(HARMONISED)/examples.parquet" \
-	    --dashboard "CTDC public samples (real data)=$(HARMONISED)/ctdc-public.parquet"
+	    --dashboard "CTDC public samples (real data)=$(HARMONISED)/ctdc-public.parquet" \
+	    --release build/release/published
 
 ## make test: the full suite (pytest, drift check, ruff, mypy)
 test: $(STAMP)

@@ -74,8 +74,8 @@ def test_the_wheel_alone_installs_a_light_ctdc(venv: Path, partner: Path) -> Non
     assert not {"linkml", "sphinx", "sqlalchemy"} & names, names
     assert sh(venv / "ctdc", "schema", "--modeline", cwd=partner).stdout == MODELINE + "\n"
     generate = sh(venv / "ctdc", "generate", "--check", cwd=partner, code=2)
-    assert generate.stderr == ("ctdc: error: `ctdc generate` needs linkml's generators: "
-                               "pip install 'ctdc-schema[generate]'\n")
+    assert generate.stderr == ("ctdc: error: `ctdc generate` needs its generators (linkml, "
+                               "country_converter): pip install 'ctdc-schema[generate]'\n")
     bogus = sh(venv / "ctdc", "--bogus", cwd=partner, code=2)
     assert bogus.stderr == ("Usage: ctdc [OPTIONS] COMMAND [ARGS]...\nTry 'ctdc -h' for "
                             "help.\n\nError: No such option: --bogus\n")

@@ -65,7 +65,12 @@ def repo(tmp_path: Path) -> Repo:
 
 VOCAB = "schema/ctdc.yaml"
 #: the vocabulary's version as released in the repository copied (the tests step up from it)
-RELEASED = f"version: {vocabulary_version()}\n"
+CURRENT = vocabulary_version()
+RELEASED = f"version: {CURRENT}\n"
+PATCH = versioning.next_version(CURRENT, versioning.Bump.PATCH)
+MINOR = versioning.next_version(CURRENT, versioning.Bump.MINOR)
+MAJOR = versioning.next_version(CURRENT, versioning.Bump.MAJOR)
+LOWER = "1.0.0"
 CHANGELOG = "schema/changes/ctdc.yaml"
 IOM = "crosswalks/iom/2.0.0.yaml"
 
@@ -92,13 +97,13 @@ def test_nothing_changed_passes(repo: Repo) -> None:
 
 def test_a_removed_value_without_a_major_version_fails(repo: Repo) -> None:
     remove_value(repo)
-    bump(repo, "1.4.0")
+    bump(repo, MINOR)
     (finding,) = versioning.gate("v1", repo.root).findings
     assert (finding.code, finding.file, finding.line) == ("SV101", VOCAB, 4)
     assert finding.message.startswith("the vocabulary changed since v1 (1 breaking change(s), "
                                       "e.g. CH102 Gender: value transgender_nonconforming "
-                                      "removed) but its version went from 1.3.0 to 1.4.0: it "
-                                      "needs 2.0.0 or later")
+                                      f"removed) but its version went from {CURRENT} to "
+                                      f"{MINOR}: it needs {MAJOR} or later")
     assert finding.related[0].file == "v1:schema/ctdc.yaml"  # removals: the old side
 
 
@@ -106,7 +111,7 @@ def test_a_major_version_passes_the_gate_and_each_crosswalk_range_fails_alone(
         repo: Repo, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     remove_value(repo)
-    bump(repo, "2.0.0", "breaking")
+    bump(repo, MAJOR, "breaking")
     assert repo.gate() == []
     # the crosswalks' schema_version ranges (<2.0.0) no longer admit the vocabulary: CW103
     monkeypatch.chdir(repo.root)
@@ -119,7 +124,7 @@ def test_a_major_version_passes_the_gate_and_each_crosswalk_range_fails_alone(
 
 
 @pytest.mark.parametrize(("version", "passes"), [
-    ("1.3.0", False), ("1.3.1", False), ("1.4.0", True), ("2.0.0", True), ("1.2.0", False)])
+    (CURRENT, False), (PATCH, False), (MINOR, True), (MAJOR, True), (LOWER, False)])
 def test_an_added_value_needs_a_minor_version(repo: Repo, version: str, passes: bool) -> None:
     repo.edit(VOCAB, ADD_VALUE)
     if f"version: {version}\n" != RELEASED:
@@ -128,21 +133,21 @@ def test_an_added_value_needs_a_minor_version(repo: Repo, version: str, passes: 
     assert (found == []) is passes, found
     if not passes:
         assert [code for code, _, _ in found] == ["SV101"]
-        assert ("down to" in found[0][2]) is (version == "1.2.0")
+        assert ("down to" in found[0][2]) is (version == LOWER)
 
 
 def test_wording_needs_a_patch_version(repo: Repo) -> None:
     repo.edit(VOCAB, ("Gender categories used by CTDC.", "Gender categories CTDC uses."))
     (finding,) = repo.gate()
     assert "(1 patch change(s), e.g. CH301 description of Gender reworded)" in finding[2]
-    assert finding[2].endswith("its version stayed at 1.3.0: it needs 1.3.1 or later")
-    bump(repo, "1.3.1", "patch")
+    assert finding[2].endswith(f"its version stayed at {CURRENT}: it needs {PATCH} or later")
+    bump(repo, PATCH, "patch")
     assert repo.gate() == []
 
 
 def test_a_new_vocabulary_version_needs_a_changelog_entry(repo: Repo) -> None:
-    repo.edit(VOCAB, ADD_VALUE, (RELEASED, "version: 1.4.0\n"))
-    assert repo.gate() == [("SV105", VOCAB, "vocabulary 1.4.0 is new since v1 but "
+    repo.edit(VOCAB, ADD_VALUE, (RELEASED, f"version: {MINOR}\n"))
+    assert repo.gate() == [("SV105", VOCAB, f"vocabulary {MINOR} is new since v1 but "
                                             "schema/changes/ctdc.yaml has no entry for it")]
 
 

@@ -7,6 +7,7 @@ line; anything else is a bug and prints one line too (``CTDC_DEBUG=1`` shows the
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -620,6 +621,88 @@ def stats(
     typer.echo(f"wrote {len(files)} files to {output}", err=True)
 
 
+@app.command(short_help="A k-anonymous release of harmonised data, with its risk report.")
+def deidentify(
+    data: Annotated[
+        Path | None, typer.Argument(metavar="DATA", show_default=False, hidden=True),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="The release (Parquet); the risk report is written "
+                                       "beside it (risk-report.json, risk-report.txt)."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=2, help="Every combination of "
+                                                      "quasi-identifiers holds at least k "
+                                                      "records (CTDC: 11).")] = 11,
+    quasi_identifiers: Annotated[
+        list[str] | None,
+        typer.Option("--quasi-identifiers", "-q", metavar="SLOT",
+                     help="Quasi-identifier slots (repeatable; default: the vocabulary's "
+                          "disclosure annotations)."),
+    ] = None,
+    l_value: Annotated[
+        int | None, typer.Option("--l", min=2, help="Also l-diversity of the sensitive slot: "
+                                                    "each class holds at least l distinct "
+                                                    "values of it."),
+    ] = None,
+    sensitive: Annotated[
+        str | None, typer.Option("--sensitive", metavar="SLOT",
+                                 help="The sensitive slot for --l (default: the "
+                                      "vocabulary's)."),
+    ] = None,
+    schema: SchemaOption = None,
+) -> None:
+    """Generalise (along the vocabulary's hierarchies), blank single cells and, as the last
+    resort, drop records until DATA (harmonised records) is k-anonymous, losing as little as
+    possible; print the risk report.
+    """
+    from ctdc_schema import deidentify as module
+
+    if data is None or output is None:
+        raise UsageError("give DATA and -o FILE")
+    report = module.deidentify(data, output, k, quasi_identifiers, sensitive, l_value, schema)
+    module.write_report(report, output.parent)
+    typer.echo(report.text(), nl=False)
+
+
+@app.command(short_help="Portal-ready files of a de-identified release.")
+def publish(
+    data: Annotated[
+        Path | None, typer.Argument(metavar="DATA", show_default=False, hidden=True),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="DIR",
+                                  help="Folder for records.csv, datapackage.json, data.json "
+                                       "and codebook.md."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=2, help="Refuse DATA unless it is k-anonymous "
+                                                      "over the quasi-identifiers.")] = 11,
+    publisher: Annotated[str, typer.Option("--publisher", help="Publishing organisation.")
+                         ] = "Counter Trafficking Data Collaborative",
+    email: Annotated[str, typer.Option("--email", help="Contact e-mail for the portal.")
+                     ] = "contact@ctdatacollaborative.org",
+    base_url: Annotated[str, typer.Option("--base-url", help="Where the files will be "
+                                                             "downloadable.")
+                        ] = "https://w3id.org/ctdc-schema/releases/",
+    schema: SchemaOption = None,
+) -> None:
+    """Describe DATA (de-identified harmonised records, as `ctdc deidentify` writes them) for
+    a public portal: a Frictionless data package, a DCAT-US 1.1 data.json entry and a
+    codebook made from the vocabulary; refuses data that is not k-anonymous.
+    """
+    from ctdc_schema import publish as module
+
+    if data is None or output is None:
+        raise UsageError("give DATA and -o DIR")
+    package = module.publish(data, output, k, module.Publisher(publisher, email, base_url),
+                             schema)
+    problems = module.validate_catalog(json.loads((output / "data.json").read_text("utf-8")))
+    if problems:
+        raise UsageError(f"data.json is not valid DCAT-US 1.1: {problems[0]}")
+    typer.echo(f"published {package['resources'][0]['path']} with datapackage.json, data.json "
+               f"and codebook.md in {output}")
+
+
 docs_app = typer.Typer(help="The documentation site.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs", short_help="Build or preview the documentation site.")
 
@@ -650,6 +733,11 @@ def docs_build(
         Path, typer.Option("--output", "-o", metavar="DIR", help="Where the site goes."),
     ] = Path("build/site"),
     dashboard: DashboardOption = None,
+    release: Annotated[
+        Path | None, typer.Option("--release", metavar="DIR",
+                                  help="A folder `ctdc publish` wrote: its risk report goes "
+                                       "on the de-identification page."),
+    ] = None,
 ) -> None:
     """Build the static site (mkdocs-material, works offline) from the vocabulary, the
     crosswalks, the validator and harmonised data."""
@@ -658,7 +746,7 @@ def docs_build(
     from ctdc_schema import site
 
     with tempfile.TemporaryDirectory(prefix="ctdc-stats-") as work:
-        pages = site.build(output, _dashboards(dashboard or [], Path(work)))
+        pages = site.build(output, _dashboards(dashboard or [], Path(work)), release)
     typer.echo(f"built {pages} pages in {output}", err=True)
 
 

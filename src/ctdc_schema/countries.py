@@ -1,4 +1,5 @@
-"""Build the ``CountryCode`` enum module (``schema/countries.yaml``) from pycountry.
+"""Build the ``CountryCode`` enum module (``schema/countries.yaml``) from pycountry, with each
+country's UN M49 sub-region and region from country_converter.
 
 Country codes are not typed by hand: ISO 3166-1 changes (a new state, a renamed one), and
 pycountry tracks the ISO data. ``ctdc generate`` renders this module and ``--check`` catches
@@ -18,6 +19,8 @@ from __future__ import annotations
 import json
 
 import pycountry
+
+from ctdc_schema.errors import GENERATE_EXTRA, UsageError
 
 #: first year of records in the CTDC global dataset
 FIRST_DATA_YEAR = 2002
@@ -51,19 +54,41 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _regions(codes: list[str]) -> dict[str, tuple[str, str]]:
+    """UN M49 sub-region (intermediate region where M49 has one) and region of each code, from
+    country_converter: the levels a country generalises to in a de-identified release."""
+    import logging
+
+    try:
+        import country_converter
+    except ImportError:  # a generate-time dependency, like linkml's generators
+        raise UsageError(GENERATE_EXTRA) from None
+
+    logging.getLogger("country_converter").setLevel(logging.ERROR)  # unknown codes: no region
+    converter = country_converter.CountryConverter()
+    sub = converter.convert(codes, src="ISO2", to="UNregion", not_found=None)
+    region = converter.convert(codes, src="ISO2", to="continent", not_found=None)
+    return {code: (s, r) for code, s, r in zip(codes, sub, region, strict=True)
+            if isinstance(s, str) and isinstance(r, str)}
+
+
 def _entries() -> list[tuple[str, list[str]]]:
     entries: dict[str, list[str]] = {}
+    current = sorted(country.alpha_2 for country in pycountry.countries)
+    regions = _regions([*current, "XK"])
     for country in pycountry.countries:
         code = country.alpha_2
         desc = (
             f"{country.name}. [ISO 3166-1 alpha-2 {code}, alpha-3 {country.alpha_3}, "
-            f"numeric {country.numeric}; via pycountry]"
+            f"numeric {country.numeric}; via pycountry; UN M49 regions via country_converter]"
         )
         entries[code] = [
             f"description: {_q(desc)}",
             f"meaning: iso3166:{code}",
             "annotations:",
             f"  alpha_3: {_q(country.alpha_3)}",
+            *([f"  un_subregion: {_q(regions[code][0])}", f"  un_region: {_q(regions[code][1])}"]
+              if code in regions else []),
         ]
     for historic in pycountry.historic_countries:
         code = historic.alpha_2
@@ -82,6 +107,9 @@ def _entries() -> list[tuple[str, list[str]]]:
         ]
     for code, desc in SPECIAL_CODES.items():
         entries[code] = [f"description: {_q(desc)}"]
+        if code in regions:
+            entries[code] += ["annotations:", f"  un_subregion: {_q(regions[code][0])}",
+                              f"  un_region: {_q(regions[code][1])}"]
     return sorted(entries.items())
 
 

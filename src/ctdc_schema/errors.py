@@ -70,3 +70,8 @@ def printable(text: str) -> str:
     (``\\x1b``, ``\\u2028``): what a report shows can neither forge a second line, nor
     colour a terminal, nor break the format it is written in."""
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+#: `ctdc generate` outside the ``generate`` extra (its generators are not installed)
+GENERATE_EXTRA = ("`ctdc generate` needs its generators (linkml, country_converter): "
+                  "pip install 'ctdc-schema[generate]'")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ctdc_schema import atomic, countries, resources, yamlsource
-from ctdc_schema.errors import InputError, UsageError
+from ctdc_schema.errors import GENERATE_EXTRA, InputError, UsageError
 from ctdc_schema.vocabulary import (
     CONTAINER_CLASS,
     INDEX_FILE,
@@ -152,8 +152,7 @@ def _render_target(target: Target, schema_dir: Path, tmp: Path,
         from linkml.generators.jsonschemagen import JsonSchemaGenerator
         from linkml.generators.pydanticgen import PydanticGenerator
     except ImportError:  # validation needs only linkml-runtime; generation is an extra
-        raise UsageError("`ctdc generate` needs linkml's generators: "
-                         "pip install 'ctdc-schema[generate]'") from None
+        raise UsageError(GENERATE_EXTRA) from None
 
     main = schema_dir / target.schema_file
     out: dict[str, bytes] = {}

@@ -99,7 +99,7 @@ def count(findings: Sequence[Finding], data: Path) -> list[Finding]:
                     params += scope_params + holding_params
                 else:
                     selects.append("NULL")
-        row = con.execute(f"SELECT {', '.join(selects)} FROM records", params).fetchone()
+        (row,) = con.execute(f"SELECT {', '.join(selects)} FROM records", params).fetchall()
     finally:
         con.close()
     out = list(findings)

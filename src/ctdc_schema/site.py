@@ -48,6 +48,9 @@ class Context:
     vocab: Any
     #: (label, folder of `ctdc stats` output) per dashboard dataset
     dashboards: list[tuple[str, Path]] = field(default_factory=list)
+    #: the folder of a published release (`ctdc publish`), whose risk report the
+    #: de-identification page shows
+    release: Path | None = None
 
     def current(self) -> list[LoadedCrosswalk]:
         from ctdc_schema.crosswalk.registry import current_versions
@@ -379,6 +382,48 @@ def versions(ctx: Context) -> dict[str, str]:
             "versions/changelog.md": changelog.render(ctx.crosswalks, releases)}
 
 
+def deidentification(ctx: Context) -> dict[str, str]:
+    """How a public release is made (the method as `ctdc deidentify` states it, the
+    vocabulary's quasi-identifiers and hierarchies) and the bundled release's risk report."""
+    import json
+
+    from ctdc_schema import deidentify
+
+    doc = (deidentify.__doc__ or "").split("\n\n", 1)[1]
+    qis = deidentify.slots_marked(ctx.vocab, "quasi_identifier")
+    rows = ["| slot | disclosure | in a release |", "|---|---|---|"]
+    for disclosure in ("direct_identifier", "quasi_identifier", "sensitive"):
+        for slot in deidentify.slots_marked(ctx.vocab, disclosure):
+            shown = {"direct_identifier": "dropped", "sensitive": "kept (l-diversity with "
+                                                                  "--l)"}.get(disclosure, "")
+            if slot in qis:
+                (tree,) = deidentify.hierarchies(ctx.vocab, [slot])
+                shown = " → ".join(["value", *tree.levels, "any"])
+            rows.append(f"| {_slot_link(slot, 0)} | {disclosure} | {shown} |")
+    lines = ["# De-identification and publishing\n", doc, "", "## What the vocabulary "
+             "declares\n", *rows, "", "## Commands\n", "```bash",
+             "ctdc deidentify build/harmonised/ctdc.parquet -o build/release/records.parquet "
+             "--k 11 [--l 2] [-q SLOT ...]",
+             "ctdc publish build/release/records.parquet -o build/release/published",
+             "```", ""]
+    report_file = ctx.release / "risk-report.json" if ctx.release else None
+    if report_file is not None and report_file.is_file():
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+        lines += ["## The bundled release\n",
+                  f"k = {report['k']} asked, **k = {report['k_achieved']}** achieved; "
+                  f"{report['records_out']:,} of {report['records_in']:,} records released, "
+                  f"{report['records_suppressed']:,} suppressed (dropping every record of a "
+                  f"combination rarer than k would have lost "
+                  f"{report['naive_records_suppressed']:,}).\n",
+                  "| quasi-identifier | generalisation | cells blanked |", "|---|---|---|"]
+        lines += [f"| {slot} | {report['generalisation'][slot]} | "
+                  f"{report['cells_suppressed'].get(slot, 0):,} |"
+                  for slot in report["quasi_identifiers"]]
+        lines += ["", "Equivalence classes by size: " + ", ".join(
+            f"{size}: {n:,}" for size, n in report["class_sizes"].items()) + ".", ""]
+    return {"deidentification.md": "\n".join(lines)}
+
+
 NAV: list[Section] = [
     Section("Home", home),
     Section("Vocabulary", vocabulary_pages),
@@ -386,6 +431,7 @@ NAV: list[Section] = [
     Section("Side by side", comparison),
     Section("Conflicts", conflicts),
     Section("Dashboard", dashboard),
+    Section("De-identification", deidentification),
     Section("Versions and changes", versions),
     Section("Rules", _generated("rules", "rules")),
     Section("Crosswalk format", _generated("crosswalk-format", "crosswalk-format")),
@@ -419,7 +465,8 @@ def config(docs_dir: Path, site_dir: Path, nav: list[Any]) -> dict[str, Any]:
     }
 
 
-def build(output: Path, dashboards: list[tuple[str, Path]] | None = None) -> int:
+def build(output: Path, dashboards: list[tuple[str, Path]] | None = None,
+          release: Path | None = None) -> int:
     """Build the site into ``output``; returns the number of pages."""
     try:
         from mkdocs.commands.build import build as mkdocs_build
@@ -432,7 +479,7 @@ def build(output: Path, dashboards: list[tuple[str, Path]] | None = None) -> int
     from ctdc_schema import vocabulary
     from ctdc_schema.crosswalk.loader import load_valid
 
-    ctx = Context(load_valid(), vocabulary.load(), list(dashboards or []))
+    ctx = Context(load_valid(), vocabulary.load(), list(dashboards or []), release)
     with tempfile.TemporaryDirectory(prefix="ctdc-site-") as tmp:
         docs = Path(tmp) / "docs"
         nav: list[Any] = []

@@ -32,7 +32,7 @@ from pydantic import (
 
 
 metamodel_version = "1.12.0"
-version = "1.3.0"
+version = "1.4.0"
 
 
 class ConfiguredBaseModel(BaseModel):
@@ -76,31 +76,31 @@ class CountryCode(str, Enum):
     """
     AD = "AD"
     """
-    Andorra. [ISO 3166-1 alpha-2 AD, alpha-3 AND, numeric 020; via pycountry]
+    Andorra. [ISO 3166-1 alpha-2 AD, alpha-3 AND, numeric 020; via pycountry; UN M49 regions via country_converter]
     """
     AE = "AE"
     """
-    United Arab Emirates. [ISO 3166-1 alpha-2 AE, alpha-3 ARE, numeric 784; via pycountry]
+    United Arab Emirates. [ISO 3166-1 alpha-2 AE, alpha-3 ARE, numeric 784; via pycountry; UN M49 regions via country_converter]
     """
     AF = "AF"
     """
-    Afghanistan. [ISO 3166-1 alpha-2 AF, alpha-3 AFG, numeric 004; via pycountry]
+    Afghanistan. [ISO 3166-1 alpha-2 AF, alpha-3 AFG, numeric 004; via pycountry; UN M49 regions via country_converter]
     """
     AG = "AG"
     """
-    Antigua and Barbuda. [ISO 3166-1 alpha-2 AG, alpha-3 ATG, numeric 028; via pycountry]
+    Antigua and Barbuda. [ISO 3166-1 alpha-2 AG, alpha-3 ATG, numeric 028; via pycountry; UN M49 regions via country_converter]
     """
     AI = "AI"
     """
-    Anguilla. [ISO 3166-1 alpha-2 AI, alpha-3 AIA, numeric 660; via pycountry]
+    Anguilla. [ISO 3166-1 alpha-2 AI, alpha-3 AIA, numeric 660; via pycountry; UN M49 regions via country_converter]
     """
     AL = "AL"
     """
-    Albania. [ISO 3166-1 alpha-2 AL, alpha-3 ALB, numeric 008; via pycountry]
+    Albania. [ISO 3166-1 alpha-2 AL, alpha-3 ALB, numeric 008; via pycountry; UN M49 regions via country_converter]
     """
     AM = "AM"
     """
-    Armenia. [ISO 3166-1 alpha-2 AM, alpha-3 ARM, numeric 051; via pycountry]
+    Armenia. [ISO 3166-1 alpha-2 AM, alpha-3 ARM, numeric 051; via pycountry; UN M49 regions via country_converter]
     """
     AN = "AN"
     """
@@ -108,175 +108,175 @@ class CountryCode(str, Enum):
     """
     AO = "AO"
     """
-    Angola. [ISO 3166-1 alpha-2 AO, alpha-3 AGO, numeric 024; via pycountry]
+    Angola. [ISO 3166-1 alpha-2 AO, alpha-3 AGO, numeric 024; via pycountry; UN M49 regions via country_converter]
     """
     AQ = "AQ"
     """
-    Antarctica. [ISO 3166-1 alpha-2 AQ, alpha-3 ATA, numeric 010; via pycountry]
+    Antarctica. [ISO 3166-1 alpha-2 AQ, alpha-3 ATA, numeric 010; via pycountry; UN M49 regions via country_converter]
     """
     AR = "AR"
     """
-    Argentina. [ISO 3166-1 alpha-2 AR, alpha-3 ARG, numeric 032; via pycountry]
+    Argentina. [ISO 3166-1 alpha-2 AR, alpha-3 ARG, numeric 032; via pycountry; UN M49 regions via country_converter]
     """
     AS = "AS"
     """
-    American Samoa. [ISO 3166-1 alpha-2 AS, alpha-3 ASM, numeric 016; via pycountry]
+    American Samoa. [ISO 3166-1 alpha-2 AS, alpha-3 ASM, numeric 016; via pycountry; UN M49 regions via country_converter]
     """
     AT = "AT"
     """
-    Austria. [ISO 3166-1 alpha-2 AT, alpha-3 AUT, numeric 040; via pycountry]
+    Austria. [ISO 3166-1 alpha-2 AT, alpha-3 AUT, numeric 040; via pycountry; UN M49 regions via country_converter]
     """
     AU = "AU"
     """
-    Australia. [ISO 3166-1 alpha-2 AU, alpha-3 AUS, numeric 036; via pycountry]
+    Australia. [ISO 3166-1 alpha-2 AU, alpha-3 AUS, numeric 036; via pycountry; UN M49 regions via country_converter]
     """
     AW = "AW"
     """
-    Aruba. [ISO 3166-1 alpha-2 AW, alpha-3 ABW, numeric 533; via pycountry]
+    Aruba. [ISO 3166-1 alpha-2 AW, alpha-3 ABW, numeric 533; via pycountry; UN M49 regions via country_converter]
     """
     AX = "AX"
     """
-    Åland Islands. [ISO 3166-1 alpha-2 AX, alpha-3 ALA, numeric 248; via pycountry]
+    Åland Islands. [ISO 3166-1 alpha-2 AX, alpha-3 ALA, numeric 248; via pycountry; UN M49 regions via country_converter]
     """
     AZ = "AZ"
     """
-    Azerbaijan. [ISO 3166-1 alpha-2 AZ, alpha-3 AZE, numeric 031; via pycountry]
+    Azerbaijan. [ISO 3166-1 alpha-2 AZ, alpha-3 AZE, numeric 031; via pycountry; UN M49 regions via country_converter]
     """
     BA = "BA"
     """
-    Bosnia and Herzegovina. [ISO 3166-1 alpha-2 BA, alpha-3 BIH, numeric 070; via pycountry]
+    Bosnia and Herzegovina. [ISO 3166-1 alpha-2 BA, alpha-3 BIH, numeric 070; via pycountry; UN M49 regions via country_converter]
     """
     BB = "BB"
     """
-    Barbados. [ISO 3166-1 alpha-2 BB, alpha-3 BRB, numeric 052; via pycountry]
+    Barbados. [ISO 3166-1 alpha-2 BB, alpha-3 BRB, numeric 052; via pycountry; UN M49 regions via country_converter]
     """
     BD = "BD"
     """
-    Bangladesh. [ISO 3166-1 alpha-2 BD, alpha-3 BGD, numeric 050; via pycountry]
+    Bangladesh. [ISO 3166-1 alpha-2 BD, alpha-3 BGD, numeric 050; via pycountry; UN M49 regions via country_converter]
     """
     BE = "BE"
     """
-    Belgium. [ISO 3166-1 alpha-2 BE, alpha-3 BEL, numeric 056; via pycountry]
+    Belgium. [ISO 3166-1 alpha-2 BE, alpha-3 BEL, numeric 056; via pycountry; UN M49 regions via country_converter]
     """
     BF = "BF"
     """
-    Burkina Faso. [ISO 3166-1 alpha-2 BF, alpha-3 BFA, numeric 854; via pycountry]
+    Burkina Faso. [ISO 3166-1 alpha-2 BF, alpha-3 BFA, numeric 854; via pycountry; UN M49 regions via country_converter]
     """
     BG = "BG"
     """
-    Bulgaria. [ISO 3166-1 alpha-2 BG, alpha-3 BGR, numeric 100; via pycountry]
+    Bulgaria. [ISO 3166-1 alpha-2 BG, alpha-3 BGR, numeric 100; via pycountry; UN M49 regions via country_converter]
     """
     BH = "BH"
     """
-    Bahrain. [ISO 3166-1 alpha-2 BH, alpha-3 BHR, numeric 048; via pycountry]
+    Bahrain. [ISO 3166-1 alpha-2 BH, alpha-3 BHR, numeric 048; via pycountry; UN M49 regions via country_converter]
     """
     BI = "BI"
     """
-    Burundi. [ISO 3166-1 alpha-2 BI, alpha-3 BDI, numeric 108; via pycountry]
+    Burundi. [ISO 3166-1 alpha-2 BI, alpha-3 BDI, numeric 108; via pycountry; UN M49 regions via country_converter]
     """
     BJ = "BJ"
     """
-    Benin. [ISO 3166-1 alpha-2 BJ, alpha-3 BEN, numeric 204; via pycountry]
+    Benin. [ISO 3166-1 alpha-2 BJ, alpha-3 BEN, numeric 204; via pycountry; UN M49 regions via country_converter]
     """
     BL = "BL"
     """
-    Saint Barthélemy. [ISO 3166-1 alpha-2 BL, alpha-3 BLM, numeric 652; via pycountry]
+    Saint Barthélemy. [ISO 3166-1 alpha-2 BL, alpha-3 BLM, numeric 652; via pycountry; UN M49 regions via country_converter]
     """
     BM = "BM"
     """
-    Bermuda. [ISO 3166-1 alpha-2 BM, alpha-3 BMU, numeric 060; via pycountry]
+    Bermuda. [ISO 3166-1 alpha-2 BM, alpha-3 BMU, numeric 060; via pycountry; UN M49 regions via country_converter]
     """
     BN = "BN"
     """
-    Brunei Darussalam. [ISO 3166-1 alpha-2 BN, alpha-3 BRN, numeric 096; via pycountry]
+    Brunei Darussalam. [ISO 3166-1 alpha-2 BN, alpha-3 BRN, numeric 096; via pycountry; UN M49 regions via country_converter]
     """
     BO = "BO"
     """
-    Bolivia, Plurinational State of. [ISO 3166-1 alpha-2 BO, alpha-3 BOL, numeric 068; via pycountry]
+    Bolivia, Plurinational State of. [ISO 3166-1 alpha-2 BO, alpha-3 BOL, numeric 068; via pycountry; UN M49 regions via country_converter]
     """
     BQ = "BQ"
     """
-    Bonaire, Sint Eustatius and Saba. [ISO 3166-1 alpha-2 BQ, alpha-3 BES, numeric 535; via pycountry]
+    Bonaire, Sint Eustatius and Saba. [ISO 3166-1 alpha-2 BQ, alpha-3 BES, numeric 535; via pycountry; UN M49 regions via country_converter]
     """
     BR = "BR"
     """
-    Brazil. [ISO 3166-1 alpha-2 BR, alpha-3 BRA, numeric 076; via pycountry]
+    Brazil. [ISO 3166-1 alpha-2 BR, alpha-3 BRA, numeric 076; via pycountry; UN M49 regions via country_converter]
     """
     BS = "BS"
     """
-    Bahamas. [ISO 3166-1 alpha-2 BS, alpha-3 BHS, numeric 044; via pycountry]
+    Bahamas. [ISO 3166-1 alpha-2 BS, alpha-3 BHS, numeric 044; via pycountry; UN M49 regions via country_converter]
     """
     BT = "BT"
     """
-    Bhutan. [ISO 3166-1 alpha-2 BT, alpha-3 BTN, numeric 064; via pycountry]
+    Bhutan. [ISO 3166-1 alpha-2 BT, alpha-3 BTN, numeric 064; via pycountry; UN M49 regions via country_converter]
     """
     BV = "BV"
     """
-    Bouvet Island. [ISO 3166-1 alpha-2 BV, alpha-3 BVT, numeric 074; via pycountry]
+    Bouvet Island. [ISO 3166-1 alpha-2 BV, alpha-3 BVT, numeric 074; via pycountry; UN M49 regions via country_converter]
     """
     BW = "BW"
     """
-    Botswana. [ISO 3166-1 alpha-2 BW, alpha-3 BWA, numeric 072; via pycountry]
+    Botswana. [ISO 3166-1 alpha-2 BW, alpha-3 BWA, numeric 072; via pycountry; UN M49 regions via country_converter]
     """
     BY = "BY"
     """
-    Belarus. [ISO 3166-1 alpha-2 BY, alpha-3 BLR, numeric 112; via pycountry]
+    Belarus. [ISO 3166-1 alpha-2 BY, alpha-3 BLR, numeric 112; via pycountry; UN M49 regions via country_converter]
     """
     BZ = "BZ"
     """
-    Belize. [ISO 3166-1 alpha-2 BZ, alpha-3 BLZ, numeric 084; via pycountry]
+    Belize. [ISO 3166-1 alpha-2 BZ, alpha-3 BLZ, numeric 084; via pycountry; UN M49 regions via country_converter]
     """
     CA = "CA"
     """
-    Canada. [ISO 3166-1 alpha-2 CA, alpha-3 CAN, numeric 124; via pycountry]
+    Canada. [ISO 3166-1 alpha-2 CA, alpha-3 CAN, numeric 124; via pycountry; UN M49 regions via country_converter]
     """
     CC = "CC"
     """
-    Cocos (Keeling) Islands. [ISO 3166-1 alpha-2 CC, alpha-3 CCK, numeric 166; via pycountry]
+    Cocos (Keeling) Islands. [ISO 3166-1 alpha-2 CC, alpha-3 CCK, numeric 166; via pycountry; UN M49 regions via country_converter]
     """
     CD = "CD"
     """
-    Congo, The Democratic Republic of the. [ISO 3166-1 alpha-2 CD, alpha-3 COD, numeric 180; via pycountry]
+    Congo, The Democratic Republic of the. [ISO 3166-1 alpha-2 CD, alpha-3 COD, numeric 180; via pycountry; UN M49 regions via country_converter]
     """
     CF = "CF"
     """
-    Central African Republic. [ISO 3166-1 alpha-2 CF, alpha-3 CAF, numeric 140; via pycountry]
+    Central African Republic. [ISO 3166-1 alpha-2 CF, alpha-3 CAF, numeric 140; via pycountry; UN M49 regions via country_converter]
     """
     CG = "CG"
     """
-    Congo. [ISO 3166-1 alpha-2 CG, alpha-3 COG, numeric 178; via pycountry]
+    Congo. [ISO 3166-1 alpha-2 CG, alpha-3 COG, numeric 178; via pycountry; UN M49 regions via country_converter]
     """
     CH = "CH"
     """
-    Switzerland. [ISO 3166-1 alpha-2 CH, alpha-3 CHE, numeric 756; via pycountry]
+    Switzerland. [ISO 3166-1 alpha-2 CH, alpha-3 CHE, numeric 756; via pycountry; UN M49 regions via country_converter]
     """
     CI = "CI"
     """
-    Côte d'Ivoire. [ISO 3166-1 alpha-2 CI, alpha-3 CIV, numeric 384; via pycountry]
+    Côte d'Ivoire. [ISO 3166-1 alpha-2 CI, alpha-3 CIV, numeric 384; via pycountry; UN M49 regions via country_converter]
     """
     CK = "CK"
     """
-    Cook Islands. [ISO 3166-1 alpha-2 CK, alpha-3 COK, numeric 184; via pycountry]
+    Cook Islands. [ISO 3166-1 alpha-2 CK, alpha-3 COK, numeric 184; via pycountry; UN M49 regions via country_converter]
     """
     CL = "CL"
     """
-    Chile. [ISO 3166-1 alpha-2 CL, alpha-3 CHL, numeric 152; via pycountry]
+    Chile. [ISO 3166-1 alpha-2 CL, alpha-3 CHL, numeric 152; via pycountry; UN M49 regions via country_converter]
     """
     CM = "CM"
     """
-    Cameroon. [ISO 3166-1 alpha-2 CM, alpha-3 CMR, numeric 120; via pycountry]
+    Cameroon. [ISO 3166-1 alpha-2 CM, alpha-3 CMR, numeric 120; via pycountry; UN M49 regions via country_converter]
     """
     CN = "CN"
     """
-    China. [ISO 3166-1 alpha-2 CN, alpha-3 CHN, numeric 156; via pycountry]
+    China. [ISO 3166-1 alpha-2 CN, alpha-3 CHN, numeric 156; via pycountry; UN M49 regions via country_converter]
     """
     CO = "CO"
     """
-    Colombia. [ISO 3166-1 alpha-2 CO, alpha-3 COL, numeric 170; via pycountry]
+    Colombia. [ISO 3166-1 alpha-2 CO, alpha-3 COL, numeric 170; via pycountry; UN M49 regions via country_converter]
     """
     CR = "CR"
     """
-    Costa Rica. [ISO 3166-1 alpha-2 CR, alpha-3 CRI, numeric 188; via pycountry]
+    Costa Rica. [ISO 3166-1 alpha-2 CR, alpha-3 CRI, numeric 188; via pycountry; UN M49 regions via country_converter]
     """
     CS = "CS"
     """
@@ -284,699 +284,699 @@ class CountryCode(str, Enum):
     """
     CU = "CU"
     """
-    Cuba. [ISO 3166-1 alpha-2 CU, alpha-3 CUB, numeric 192; via pycountry]
+    Cuba. [ISO 3166-1 alpha-2 CU, alpha-3 CUB, numeric 192; via pycountry; UN M49 regions via country_converter]
     """
     CV = "CV"
     """
-    Cabo Verde. [ISO 3166-1 alpha-2 CV, alpha-3 CPV, numeric 132; via pycountry]
+    Cabo Verde. [ISO 3166-1 alpha-2 CV, alpha-3 CPV, numeric 132; via pycountry; UN M49 regions via country_converter]
     """
     CW = "CW"
     """
-    Curaçao. [ISO 3166-1 alpha-2 CW, alpha-3 CUW, numeric 531; via pycountry]
+    Curaçao. [ISO 3166-1 alpha-2 CW, alpha-3 CUW, numeric 531; via pycountry; UN M49 regions via country_converter]
     """
     CX = "CX"
     """
-    Christmas Island. [ISO 3166-1 alpha-2 CX, alpha-3 CXR, numeric 162; via pycountry]
+    Christmas Island. [ISO 3166-1 alpha-2 CX, alpha-3 CXR, numeric 162; via pycountry; UN M49 regions via country_converter]
     """
     CY = "CY"
     """
-    Cyprus. [ISO 3166-1 alpha-2 CY, alpha-3 CYP, numeric 196; via pycountry]
+    Cyprus. [ISO 3166-1 alpha-2 CY, alpha-3 CYP, numeric 196; via pycountry; UN M49 regions via country_converter]
     """
     CZ = "CZ"
     """
-    Czechia. [ISO 3166-1 alpha-2 CZ, alpha-3 CZE, numeric 203; via pycountry]
+    Czechia. [ISO 3166-1 alpha-2 CZ, alpha-3 CZE, numeric 203; via pycountry; UN M49 regions via country_converter]
     """
     DE = "DE"
     """
-    Germany. [ISO 3166-1 alpha-2 DE, alpha-3 DEU, numeric 276; via pycountry]
+    Germany. [ISO 3166-1 alpha-2 DE, alpha-3 DEU, numeric 276; via pycountry; UN M49 regions via country_converter]
     """
     DJ = "DJ"
     """
-    Djibouti. [ISO 3166-1 alpha-2 DJ, alpha-3 DJI, numeric 262; via pycountry]
+    Djibouti. [ISO 3166-1 alpha-2 DJ, alpha-3 DJI, numeric 262; via pycountry; UN M49 regions via country_converter]
     """
     DK = "DK"
     """
-    Denmark. [ISO 3166-1 alpha-2 DK, alpha-3 DNK, numeric 208; via pycountry]
+    Denmark. [ISO 3166-1 alpha-2 DK, alpha-3 DNK, numeric 208; via pycountry; UN M49 regions via country_converter]
     """
     DM = "DM"
     """
-    Dominica. [ISO 3166-1 alpha-2 DM, alpha-3 DMA, numeric 212; via pycountry]
+    Dominica. [ISO 3166-1 alpha-2 DM, alpha-3 DMA, numeric 212; via pycountry; UN M49 regions via country_converter]
     """
     DO = "DO"
     """
-    Dominican Republic. [ISO 3166-1 alpha-2 DO, alpha-3 DOM, numeric 214; via pycountry]
+    Dominican Republic. [ISO 3166-1 alpha-2 DO, alpha-3 DOM, numeric 214; via pycountry; UN M49 regions via country_converter]
     """
     DZ = "DZ"
     """
-    Algeria. [ISO 3166-1 alpha-2 DZ, alpha-3 DZA, numeric 012; via pycountry]
+    Algeria. [ISO 3166-1 alpha-2 DZ, alpha-3 DZA, numeric 012; via pycountry; UN M49 regions via country_converter]
     """
     EC = "EC"
     """
-    Ecuador. [ISO 3166-1 alpha-2 EC, alpha-3 ECU, numeric 218; via pycountry]
+    Ecuador. [ISO 3166-1 alpha-2 EC, alpha-3 ECU, numeric 218; via pycountry; UN M49 regions via country_converter]
     """
     EE = "EE"
     """
-    Estonia. [ISO 3166-1 alpha-2 EE, alpha-3 EST, numeric 233; via pycountry]
+    Estonia. [ISO 3166-1 alpha-2 EE, alpha-3 EST, numeric 233; via pycountry; UN M49 regions via country_converter]
     """
     EG = "EG"
     """
-    Egypt. [ISO 3166-1 alpha-2 EG, alpha-3 EGY, numeric 818; via pycountry]
+    Egypt. [ISO 3166-1 alpha-2 EG, alpha-3 EGY, numeric 818; via pycountry; UN M49 regions via country_converter]
     """
     EH = "EH"
     """
-    Western Sahara. [ISO 3166-1 alpha-2 EH, alpha-3 ESH, numeric 732; via pycountry]
+    Western Sahara. [ISO 3166-1 alpha-2 EH, alpha-3 ESH, numeric 732; via pycountry; UN M49 regions via country_converter]
     """
     ER = "ER"
     """
-    Eritrea. [ISO 3166-1 alpha-2 ER, alpha-3 ERI, numeric 232; via pycountry]
+    Eritrea. [ISO 3166-1 alpha-2 ER, alpha-3 ERI, numeric 232; via pycountry; UN M49 regions via country_converter]
     """
     ES = "ES"
     """
-    Spain. [ISO 3166-1 alpha-2 ES, alpha-3 ESP, numeric 724; via pycountry]
+    Spain. [ISO 3166-1 alpha-2 ES, alpha-3 ESP, numeric 724; via pycountry; UN M49 regions via country_converter]
     """
     ET = "ET"
     """
-    Ethiopia. [ISO 3166-1 alpha-2 ET, alpha-3 ETH, numeric 231; via pycountry]
+    Ethiopia. [ISO 3166-1 alpha-2 ET, alpha-3 ETH, numeric 231; via pycountry; UN M49 regions via country_converter]
     """
     FI = "FI"
     """
-    Finland. [ISO 3166-1 alpha-2 FI, alpha-3 FIN, numeric 246; via pycountry]
+    Finland. [ISO 3166-1 alpha-2 FI, alpha-3 FIN, numeric 246; via pycountry; UN M49 regions via country_converter]
     """
     FJ = "FJ"
     """
-    Fiji. [ISO 3166-1 alpha-2 FJ, alpha-3 FJI, numeric 242; via pycountry]
+    Fiji. [ISO 3166-1 alpha-2 FJ, alpha-3 FJI, numeric 242; via pycountry; UN M49 regions via country_converter]
     """
     FK = "FK"
     """
-    Falkland Islands (Malvinas). [ISO 3166-1 alpha-2 FK, alpha-3 FLK, numeric 238; via pycountry]
+    Falkland Islands (Malvinas). [ISO 3166-1 alpha-2 FK, alpha-3 FLK, numeric 238; via pycountry; UN M49 regions via country_converter]
     """
     FM = "FM"
     """
-    Micronesia, Federated States of. [ISO 3166-1 alpha-2 FM, alpha-3 FSM, numeric 583; via pycountry]
+    Micronesia, Federated States of. [ISO 3166-1 alpha-2 FM, alpha-3 FSM, numeric 583; via pycountry; UN M49 regions via country_converter]
     """
     FO = "FO"
     """
-    Faroe Islands. [ISO 3166-1 alpha-2 FO, alpha-3 FRO, numeric 234; via pycountry]
+    Faroe Islands. [ISO 3166-1 alpha-2 FO, alpha-3 FRO, numeric 234; via pycountry; UN M49 regions via country_converter]
     """
     FR = "FR"
     """
-    France. [ISO 3166-1 alpha-2 FR, alpha-3 FRA, numeric 250; via pycountry]
+    France. [ISO 3166-1 alpha-2 FR, alpha-3 FRA, numeric 250; via pycountry; UN M49 regions via country_converter]
     """
     GA = "GA"
     """
-    Gabon. [ISO 3166-1 alpha-2 GA, alpha-3 GAB, numeric 266; via pycountry]
+    Gabon. [ISO 3166-1 alpha-2 GA, alpha-3 GAB, numeric 266; via pycountry; UN M49 regions via country_converter]
     """
     GB = "GB"
     """
-    United Kingdom. [ISO 3166-1 alpha-2 GB, alpha-3 GBR, numeric 826; via pycountry]
+    United Kingdom. [ISO 3166-1 alpha-2 GB, alpha-3 GBR, numeric 826; via pycountry; UN M49 regions via country_converter]
     """
     GD = "GD"
     """
-    Grenada. [ISO 3166-1 alpha-2 GD, alpha-3 GRD, numeric 308; via pycountry]
+    Grenada. [ISO 3166-1 alpha-2 GD, alpha-3 GRD, numeric 308; via pycountry; UN M49 regions via country_converter]
     """
     GE = "GE"
     """
-    Georgia. [ISO 3166-1 alpha-2 GE, alpha-3 GEO, numeric 268; via pycountry]
+    Georgia. [ISO 3166-1 alpha-2 GE, alpha-3 GEO, numeric 268; via pycountry; UN M49 regions via country_converter]
     """
     GF = "GF"
     """
-    French Guiana. [ISO 3166-1 alpha-2 GF, alpha-3 GUF, numeric 254; via pycountry]
+    French Guiana. [ISO 3166-1 alpha-2 GF, alpha-3 GUF, numeric 254; via pycountry; UN M49 regions via country_converter]
     """
     GG = "GG"
     """
-    Guernsey. [ISO 3166-1 alpha-2 GG, alpha-3 GGY, numeric 831; via pycountry]
+    Guernsey. [ISO 3166-1 alpha-2 GG, alpha-3 GGY, numeric 831; via pycountry; UN M49 regions via country_converter]
     """
     GH = "GH"
     """
-    Ghana. [ISO 3166-1 alpha-2 GH, alpha-3 GHA, numeric 288; via pycountry]
+    Ghana. [ISO 3166-1 alpha-2 GH, alpha-3 GHA, numeric 288; via pycountry; UN M49 regions via country_converter]
     """
     GI = "GI"
     """
-    Gibraltar. [ISO 3166-1 alpha-2 GI, alpha-3 GIB, numeric 292; via pycountry]
+    Gibraltar. [ISO 3166-1 alpha-2 GI, alpha-3 GIB, numeric 292; via pycountry; UN M49 regions via country_converter]
     """
     GL = "GL"
     """
-    Greenland. [ISO 3166-1 alpha-2 GL, alpha-3 GRL, numeric 304; via pycountry]
+    Greenland. [ISO 3166-1 alpha-2 GL, alpha-3 GRL, numeric 304; via pycountry; UN M49 regions via country_converter]
     """
     GM = "GM"
     """
-    Gambia. [ISO 3166-1 alpha-2 GM, alpha-3 GMB, numeric 270; via pycountry]
+    Gambia. [ISO 3166-1 alpha-2 GM, alpha-3 GMB, numeric 270; via pycountry; UN M49 regions via country_converter]
     """
     GN = "GN"
     """
-    Guinea. [ISO 3166-1 alpha-2 GN, alpha-3 GIN, numeric 324; via pycountry]
+    Guinea. [ISO 3166-1 alpha-2 GN, alpha-3 GIN, numeric 324; via pycountry; UN M49 regions via country_converter]
     """
     GP = "GP"
     """
-    Guadeloupe. [ISO 3166-1 alpha-2 GP, alpha-3 GLP, numeric 312; via pycountry]
+    Guadeloupe. [ISO 3166-1 alpha-2 GP, alpha-3 GLP, numeric 312; via pycountry; UN M49 regions via country_converter]
     """
     GQ = "GQ"
     """
-    Equatorial Guinea. [ISO 3166-1 alpha-2 GQ, alpha-3 GNQ, numeric 226; via pycountry]
+    Equatorial Guinea. [ISO 3166-1 alpha-2 GQ, alpha-3 GNQ, numeric 226; via pycountry; UN M49 regions via country_converter]
     """
     GR = "GR"
     """
-    Greece. [ISO 3166-1 alpha-2 GR, alpha-3 GRC, numeric 300; via pycountry]
+    Greece. [ISO 3166-1 alpha-2 GR, alpha-3 GRC, numeric 300; via pycountry; UN M49 regions via country_converter]
     """
     GS = "GS"
     """
-    South Georgia and the South Sandwich Islands. [ISO 3166-1 alpha-2 GS, alpha-3 SGS, numeric 239; via pycountry]
+    South Georgia and the South Sandwich Islands. [ISO 3166-1 alpha-2 GS, alpha-3 SGS, numeric 239; via pycountry; UN M49 regions via country_converter]
     """
     GT = "GT"
     """
-    Guatemala. [ISO 3166-1 alpha-2 GT, alpha-3 GTM, numeric 320; via pycountry]
+    Guatemala. [ISO 3166-1 alpha-2 GT, alpha-3 GTM, numeric 320; via pycountry; UN M49 regions via country_converter]
     """
     GU = "GU"
     """
-    Guam. [ISO 3166-1 alpha-2 GU, alpha-3 GUM, numeric 316; via pycountry]
+    Guam. [ISO 3166-1 alpha-2 GU, alpha-3 GUM, numeric 316; via pycountry; UN M49 regions via country_converter]
     """
     GW = "GW"
     """
-    Guinea-Bissau. [ISO 3166-1 alpha-2 GW, alpha-3 GNB, numeric 624; via pycountry]
+    Guinea-Bissau. [ISO 3166-1 alpha-2 GW, alpha-3 GNB, numeric 624; via pycountry; UN M49 regions via country_converter]
     """
     GY = "GY"
     """
-    Guyana. [ISO 3166-1 alpha-2 GY, alpha-3 GUY, numeric 328; via pycountry]
+    Guyana. [ISO 3166-1 alpha-2 GY, alpha-3 GUY, numeric 328; via pycountry; UN M49 regions via country_converter]
     """
     HK = "HK"
     """
-    Hong Kong. [ISO 3166-1 alpha-2 HK, alpha-3 HKG, numeric 344; via pycountry]
+    Hong Kong. [ISO 3166-1 alpha-2 HK, alpha-3 HKG, numeric 344; via pycountry; UN M49 regions via country_converter]
     """
     HM = "HM"
     """
-    Heard Island and McDonald Islands. [ISO 3166-1 alpha-2 HM, alpha-3 HMD, numeric 334; via pycountry]
+    Heard Island and McDonald Islands. [ISO 3166-1 alpha-2 HM, alpha-3 HMD, numeric 334; via pycountry; UN M49 regions via country_converter]
     """
     HN = "HN"
     """
-    Honduras. [ISO 3166-1 alpha-2 HN, alpha-3 HND, numeric 340; via pycountry]
+    Honduras. [ISO 3166-1 alpha-2 HN, alpha-3 HND, numeric 340; via pycountry; UN M49 regions via country_converter]
     """
     HR = "HR"
     """
-    Croatia. [ISO 3166-1 alpha-2 HR, alpha-3 HRV, numeric 191; via pycountry]
+    Croatia. [ISO 3166-1 alpha-2 HR, alpha-3 HRV, numeric 191; via pycountry; UN M49 regions via country_converter]
     """
     HT = "HT"
     """
-    Haiti. [ISO 3166-1 alpha-2 HT, alpha-3 HTI, numeric 332; via pycountry]
+    Haiti. [ISO 3166-1 alpha-2 HT, alpha-3 HTI, numeric 332; via pycountry; UN M49 regions via country_converter]
     """
     HU = "HU"
     """
-    Hungary. [ISO 3166-1 alpha-2 HU, alpha-3 HUN, numeric 348; via pycountry]
+    Hungary. [ISO 3166-1 alpha-2 HU, alpha-3 HUN, numeric 348; via pycountry; UN M49 regions via country_converter]
     """
     ID = "ID"
     """
-    Indonesia. [ISO 3166-1 alpha-2 ID, alpha-3 IDN, numeric 360; via pycountry]
+    Indonesia. [ISO 3166-1 alpha-2 ID, alpha-3 IDN, numeric 360; via pycountry; UN M49 regions via country_converter]
     """
     IE = "IE"
     """
-    Ireland. [ISO 3166-1 alpha-2 IE, alpha-3 IRL, numeric 372; via pycountry]
+    Ireland. [ISO 3166-1 alpha-2 IE, alpha-3 IRL, numeric 372; via pycountry; UN M49 regions via country_converter]
     """
     IL = "IL"
     """
-    Israel. [ISO 3166-1 alpha-2 IL, alpha-3 ISR, numeric 376; via pycountry]
+    Israel. [ISO 3166-1 alpha-2 IL, alpha-3 ISR, numeric 376; via pycountry; UN M49 regions via country_converter]
     """
     IM = "IM"
     """
-    Isle of Man. [ISO 3166-1 alpha-2 IM, alpha-3 IMN, numeric 833; via pycountry]
+    Isle of Man. [ISO 3166-1 alpha-2 IM, alpha-3 IMN, numeric 833; via pycountry; UN M49 regions via country_converter]
     """
     IN = "IN"
     """
-    India. [ISO 3166-1 alpha-2 IN, alpha-3 IND, numeric 356; via pycountry]
+    India. [ISO 3166-1 alpha-2 IN, alpha-3 IND, numeric 356; via pycountry; UN M49 regions via country_converter]
     """
     IO = "IO"
     """
-    British Indian Ocean Territory. [ISO 3166-1 alpha-2 IO, alpha-3 IOT, numeric 086; via pycountry]
+    British Indian Ocean Territory. [ISO 3166-1 alpha-2 IO, alpha-3 IOT, numeric 086; via pycountry; UN M49 regions via country_converter]
     """
     IQ = "IQ"
     """
-    Iraq. [ISO 3166-1 alpha-2 IQ, alpha-3 IRQ, numeric 368; via pycountry]
+    Iraq. [ISO 3166-1 alpha-2 IQ, alpha-3 IRQ, numeric 368; via pycountry; UN M49 regions via country_converter]
     """
     IR = "IR"
     """
-    Iran, Islamic Republic of. [ISO 3166-1 alpha-2 IR, alpha-3 IRN, numeric 364; via pycountry]
+    Iran, Islamic Republic of. [ISO 3166-1 alpha-2 IR, alpha-3 IRN, numeric 364; via pycountry; UN M49 regions via country_converter]
     """
     IS = "IS"
     """
-    Iceland. [ISO 3166-1 alpha-2 IS, alpha-3 ISL, numeric 352; via pycountry]
+    Iceland. [ISO 3166-1 alpha-2 IS, alpha-3 ISL, numeric 352; via pycountry; UN M49 regions via country_converter]
     """
     IT = "IT"
     """
-    Italy. [ISO 3166-1 alpha-2 IT, alpha-3 ITA, numeric 380; via pycountry]
+    Italy. [ISO 3166-1 alpha-2 IT, alpha-3 ITA, numeric 380; via pycountry; UN M49 regions via country_converter]
     """
     JE = "JE"
     """
-    Jersey. [ISO 3166-1 alpha-2 JE, alpha-3 JEY, numeric 832; via pycountry]
+    Jersey. [ISO 3166-1 alpha-2 JE, alpha-3 JEY, numeric 832; via pycountry; UN M49 regions via country_converter]
     """
     JM = "JM"
     """
-    Jamaica. [ISO 3166-1 alpha-2 JM, alpha-3 JAM, numeric 388; via pycountry]
+    Jamaica. [ISO 3166-1 alpha-2 JM, alpha-3 JAM, numeric 388; via pycountry; UN M49 regions via country_converter]
     """
     JO = "JO"
     """
-    Jordan. [ISO 3166-1 alpha-2 JO, alpha-3 JOR, numeric 400; via pycountry]
+    Jordan. [ISO 3166-1 alpha-2 JO, alpha-3 JOR, numeric 400; via pycountry; UN M49 regions via country_converter]
     """
     JP = "JP"
     """
-    Japan. [ISO 3166-1 alpha-2 JP, alpha-3 JPN, numeric 392; via pycountry]
+    Japan. [ISO 3166-1 alpha-2 JP, alpha-3 JPN, numeric 392; via pycountry; UN M49 regions via country_converter]
     """
     KE = "KE"
     """
-    Kenya. [ISO 3166-1 alpha-2 KE, alpha-3 KEN, numeric 404; via pycountry]
+    Kenya. [ISO 3166-1 alpha-2 KE, alpha-3 KEN, numeric 404; via pycountry; UN M49 regions via country_converter]
     """
     KG = "KG"
     """
-    Kyrgyzstan. [ISO 3166-1 alpha-2 KG, alpha-3 KGZ, numeric 417; via pycountry]
+    Kyrgyzstan. [ISO 3166-1 alpha-2 KG, alpha-3 KGZ, numeric 417; via pycountry; UN M49 regions via country_converter]
     """
     KH = "KH"
     """
-    Cambodia. [ISO 3166-1 alpha-2 KH, alpha-3 KHM, numeric 116; via pycountry]
+    Cambodia. [ISO 3166-1 alpha-2 KH, alpha-3 KHM, numeric 116; via pycountry; UN M49 regions via country_converter]
     """
     KI = "KI"
     """
-    Kiribati. [ISO 3166-1 alpha-2 KI, alpha-3 KIR, numeric 296; via pycountry]
+    Kiribati. [ISO 3166-1 alpha-2 KI, alpha-3 KIR, numeric 296; via pycountry; UN M49 regions via country_converter]
     """
     KM = "KM"
     """
-    Comoros. [ISO 3166-1 alpha-2 KM, alpha-3 COM, numeric 174; via pycountry]
+    Comoros. [ISO 3166-1 alpha-2 KM, alpha-3 COM, numeric 174; via pycountry; UN M49 regions via country_converter]
     """
     KN = "KN"
     """
-    Saint Kitts and Nevis. [ISO 3166-1 alpha-2 KN, alpha-3 KNA, numeric 659; via pycountry]
+    Saint Kitts and Nevis. [ISO 3166-1 alpha-2 KN, alpha-3 KNA, numeric 659; via pycountry; UN M49 regions via country_converter]
     """
     KP = "KP"
     """
-    Korea, Democratic People's Republic of. [ISO 3166-1 alpha-2 KP, alpha-3 PRK, numeric 408; via pycountry]
+    Korea, Democratic People's Republic of. [ISO 3166-1 alpha-2 KP, alpha-3 PRK, numeric 408; via pycountry; UN M49 regions via country_converter]
     """
     KR = "KR"
     """
-    Korea, Republic of. [ISO 3166-1 alpha-2 KR, alpha-3 KOR, numeric 410; via pycountry]
+    Korea, Republic of. [ISO 3166-1 alpha-2 KR, alpha-3 KOR, numeric 410; via pycountry; UN M49 regions via country_converter]
     """
     KW = "KW"
     """
-    Kuwait. [ISO 3166-1 alpha-2 KW, alpha-3 KWT, numeric 414; via pycountry]
+    Kuwait. [ISO 3166-1 alpha-2 KW, alpha-3 KWT, numeric 414; via pycountry; UN M49 regions via country_converter]
     """
     KY = "KY"
     """
-    Cayman Islands. [ISO 3166-1 alpha-2 KY, alpha-3 CYM, numeric 136; via pycountry]
+    Cayman Islands. [ISO 3166-1 alpha-2 KY, alpha-3 CYM, numeric 136; via pycountry; UN M49 regions via country_converter]
     """
     KZ = "KZ"
     """
-    Kazakhstan. [ISO 3166-1 alpha-2 KZ, alpha-3 KAZ, numeric 398; via pycountry]
+    Kazakhstan. [ISO 3166-1 alpha-2 KZ, alpha-3 KAZ, numeric 398; via pycountry; UN M49 regions via country_converter]
     """
     LA = "LA"
     """
-    Lao People's Democratic Republic. [ISO 3166-1 alpha-2 LA, alpha-3 LAO, numeric 418; via pycountry]
+    Lao People's Democratic Republic. [ISO 3166-1 alpha-2 LA, alpha-3 LAO, numeric 418; via pycountry; UN M49 regions via country_converter]
     """
     LB = "LB"
     """
-    Lebanon. [ISO 3166-1 alpha-2 LB, alpha-3 LBN, numeric 422; via pycountry]
+    Lebanon. [ISO 3166-1 alpha-2 LB, alpha-3 LBN, numeric 422; via pycountry; UN M49 regions via country_converter]
     """
     LC = "LC"
     """
-    Saint Lucia. [ISO 3166-1 alpha-2 LC, alpha-3 LCA, numeric 662; via pycountry]
+    Saint Lucia. [ISO 3166-1 alpha-2 LC, alpha-3 LCA, numeric 662; via pycountry; UN M49 regions via country_converter]
     """
     LI = "LI"
     """
-    Liechtenstein. [ISO 3166-1 alpha-2 LI, alpha-3 LIE, numeric 438; via pycountry]
+    Liechtenstein. [ISO 3166-1 alpha-2 LI, alpha-3 LIE, numeric 438; via pycountry; UN M49 regions via country_converter]
     """
     LK = "LK"
     """
-    Sri Lanka. [ISO 3166-1 alpha-2 LK, alpha-3 LKA, numeric 144; via pycountry]
+    Sri Lanka. [ISO 3166-1 alpha-2 LK, alpha-3 LKA, numeric 144; via pycountry; UN M49 regions via country_converter]
     """
     LR = "LR"
     """
-    Liberia. [ISO 3166-1 alpha-2 LR, alpha-3 LBR, numeric 430; via pycountry]
+    Liberia. [ISO 3166-1 alpha-2 LR, alpha-3 LBR, numeric 430; via pycountry; UN M49 regions via country_converter]
     """
     LS = "LS"
     """
-    Lesotho. [ISO 3166-1 alpha-2 LS, alpha-3 LSO, numeric 426; via pycountry]
+    Lesotho. [ISO 3166-1 alpha-2 LS, alpha-3 LSO, numeric 426; via pycountry; UN M49 regions via country_converter]
     """
     LT = "LT"
     """
-    Lithuania. [ISO 3166-1 alpha-2 LT, alpha-3 LTU, numeric 440; via pycountry]
+    Lithuania. [ISO 3166-1 alpha-2 LT, alpha-3 LTU, numeric 440; via pycountry; UN M49 regions via country_converter]
     """
     LU = "LU"
     """
-    Luxembourg. [ISO 3166-1 alpha-2 LU, alpha-3 LUX, numeric 442; via pycountry]
+    Luxembourg. [ISO 3166-1 alpha-2 LU, alpha-3 LUX, numeric 442; via pycountry; UN M49 regions via country_converter]
     """
     LV = "LV"
     """
-    Latvia. [ISO 3166-1 alpha-2 LV, alpha-3 LVA, numeric 428; via pycountry]
+    Latvia. [ISO 3166-1 alpha-2 LV, alpha-3 LVA, numeric 428; via pycountry; UN M49 regions via country_converter]
     """
     LY = "LY"
     """
-    Libya. [ISO 3166-1 alpha-2 LY, alpha-3 LBY, numeric 434; via pycountry]
+    Libya. [ISO 3166-1 alpha-2 LY, alpha-3 LBY, numeric 434; via pycountry; UN M49 regions via country_converter]
     """
     MA = "MA"
     """
-    Morocco. [ISO 3166-1 alpha-2 MA, alpha-3 MAR, numeric 504; via pycountry]
+    Morocco. [ISO 3166-1 alpha-2 MA, alpha-3 MAR, numeric 504; via pycountry; UN M49 regions via country_converter]
     """
     MC = "MC"
     """
-    Monaco. [ISO 3166-1 alpha-2 MC, alpha-3 MCO, numeric 492; via pycountry]
+    Monaco. [ISO 3166-1 alpha-2 MC, alpha-3 MCO, numeric 492; via pycountry; UN M49 regions via country_converter]
     """
     MD = "MD"
     """
-    Moldova, Republic of. [ISO 3166-1 alpha-2 MD, alpha-3 MDA, numeric 498; via pycountry]
+    Moldova, Republic of. [ISO 3166-1 alpha-2 MD, alpha-3 MDA, numeric 498; via pycountry; UN M49 regions via country_converter]
     """
     ME = "ME"
     """
-    Montenegro. [ISO 3166-1 alpha-2 ME, alpha-3 MNE, numeric 499; via pycountry]
+    Montenegro. [ISO 3166-1 alpha-2 ME, alpha-3 MNE, numeric 499; via pycountry; UN M49 regions via country_converter]
     """
     MF = "MF"
     """
-    Saint Martin (French part). [ISO 3166-1 alpha-2 MF, alpha-3 MAF, numeric 663; via pycountry]
+    Saint Martin (French part). [ISO 3166-1 alpha-2 MF, alpha-3 MAF, numeric 663; via pycountry; UN M49 regions via country_converter]
     """
     MG = "MG"
     """
-    Madagascar. [ISO 3166-1 alpha-2 MG, alpha-3 MDG, numeric 450; via pycountry]
+    Madagascar. [ISO 3166-1 alpha-2 MG, alpha-3 MDG, numeric 450; via pycountry; UN M49 regions via country_converter]
     """
     MH = "MH"
     """
-    Marshall Islands. [ISO 3166-1 alpha-2 MH, alpha-3 MHL, numeric 584; via pycountry]
+    Marshall Islands. [ISO 3166-1 alpha-2 MH, alpha-3 MHL, numeric 584; via pycountry; UN M49 regions via country_converter]
     """
     MK = "MK"
     """
-    North Macedonia. [ISO 3166-1 alpha-2 MK, alpha-3 MKD, numeric 807; via pycountry]
+    North Macedonia. [ISO 3166-1 alpha-2 MK, alpha-3 MKD, numeric 807; via pycountry; UN M49 regions via country_converter]
     """
     ML = "ML"
     """
-    Mali. [ISO 3166-1 alpha-2 ML, alpha-3 MLI, numeric 466; via pycountry]
+    Mali. [ISO 3166-1 alpha-2 ML, alpha-3 MLI, numeric 466; via pycountry; UN M49 regions via country_converter]
     """
     MM = "MM"
     """
-    Myanmar. [ISO 3166-1 alpha-2 MM, alpha-3 MMR, numeric 104; via pycountry]
+    Myanmar. [ISO 3166-1 alpha-2 MM, alpha-3 MMR, numeric 104; via pycountry; UN M49 regions via country_converter]
     """
     MN = "MN"
     """
-    Mongolia. [ISO 3166-1 alpha-2 MN, alpha-3 MNG, numeric 496; via pycountry]
+    Mongolia. [ISO 3166-1 alpha-2 MN, alpha-3 MNG, numeric 496; via pycountry; UN M49 regions via country_converter]
     """
     MO = "MO"
     """
-    Macao. [ISO 3166-1 alpha-2 MO, alpha-3 MAC, numeric 446; via pycountry]
+    Macao. [ISO 3166-1 alpha-2 MO, alpha-3 MAC, numeric 446; via pycountry; UN M49 regions via country_converter]
     """
     MP = "MP"
     """
-    Northern Mariana Islands. [ISO 3166-1 alpha-2 MP, alpha-3 MNP, numeric 580; via pycountry]
+    Northern Mariana Islands. [ISO 3166-1 alpha-2 MP, alpha-3 MNP, numeric 580; via pycountry; UN M49 regions via country_converter]
     """
     MQ = "MQ"
     """
-    Martinique. [ISO 3166-1 alpha-2 MQ, alpha-3 MTQ, numeric 474; via pycountry]
+    Martinique. [ISO 3166-1 alpha-2 MQ, alpha-3 MTQ, numeric 474; via pycountry; UN M49 regions via country_converter]
     """
     MR = "MR"
     """
-    Mauritania. [ISO 3166-1 alpha-2 MR, alpha-3 MRT, numeric 478; via pycountry]
+    Mauritania. [ISO 3166-1 alpha-2 MR, alpha-3 MRT, numeric 478; via pycountry; UN M49 regions via country_converter]
     """
     MS = "MS"
     """
-    Montserrat. [ISO 3166-1 alpha-2 MS, alpha-3 MSR, numeric 500; via pycountry]
+    Montserrat. [ISO 3166-1 alpha-2 MS, alpha-3 MSR, numeric 500; via pycountry; UN M49 regions via country_converter]
     """
     MT = "MT"
     """
-    Malta. [ISO 3166-1 alpha-2 MT, alpha-3 MLT, numeric 470; via pycountry]
+    Malta. [ISO 3166-1 alpha-2 MT, alpha-3 MLT, numeric 470; via pycountry; UN M49 regions via country_converter]
     """
     MU = "MU"
     """
-    Mauritius. [ISO 3166-1 alpha-2 MU, alpha-3 MUS, numeric 480; via pycountry]
+    Mauritius. [ISO 3166-1 alpha-2 MU, alpha-3 MUS, numeric 480; via pycountry; UN M49 regions via country_converter]
     """
     MV = "MV"
     """
-    Maldives. [ISO 3166-1 alpha-2 MV, alpha-3 MDV, numeric 462; via pycountry]
+    Maldives. [ISO 3166-1 alpha-2 MV, alpha-3 MDV, numeric 462; via pycountry; UN M49 regions via country_converter]
     """
     MW = "MW"
     """
-    Malawi. [ISO 3166-1 alpha-2 MW, alpha-3 MWI, numeric 454; via pycountry]
+    Malawi. [ISO 3166-1 alpha-2 MW, alpha-3 MWI, numeric 454; via pycountry; UN M49 regions via country_converter]
     """
     MX = "MX"
     """
-    Mexico. [ISO 3166-1 alpha-2 MX, alpha-3 MEX, numeric 484; via pycountry]
+    Mexico. [ISO 3166-1 alpha-2 MX, alpha-3 MEX, numeric 484; via pycountry; UN M49 regions via country_converter]
     """
     MY = "MY"
     """
-    Malaysia. [ISO 3166-1 alpha-2 MY, alpha-3 MYS, numeric 458; via pycountry]
+    Malaysia. [ISO 3166-1 alpha-2 MY, alpha-3 MYS, numeric 458; via pycountry; UN M49 regions via country_converter]
     """
     MZ = "MZ"
     """
-    Mozambique. [ISO 3166-1 alpha-2 MZ, alpha-3 MOZ, numeric 508; via pycountry]
+    Mozambique. [ISO 3166-1 alpha-2 MZ, alpha-3 MOZ, numeric 508; via pycountry; UN M49 regions via country_converter]
     """
     NA = "NA"
     """
-    Namibia. [ISO 3166-1 alpha-2 NA, alpha-3 NAM, numeric 516; via pycountry]
+    Namibia. [ISO 3166-1 alpha-2 NA, alpha-3 NAM, numeric 516; via pycountry; UN M49 regions via country_converter]
     """
     NC = "NC"
     """
-    New Caledonia. [ISO 3166-1 alpha-2 NC, alpha-3 NCL, numeric 540; via pycountry]
+    New Caledonia. [ISO 3166-1 alpha-2 NC, alpha-3 NCL, numeric 540; via pycountry; UN M49 regions via country_converter]
     """
     NE = "NE"
     """
-    Niger. [ISO 3166-1 alpha-2 NE, alpha-3 NER, numeric 562; via pycountry]
+    Niger. [ISO 3166-1 alpha-2 NE, alpha-3 NER, numeric 562; via pycountry; UN M49 regions via country_converter]
     """
     NF = "NF"
     """
-    Norfolk Island. [ISO 3166-1 alpha-2 NF, alpha-3 NFK, numeric 574; via pycountry]
+    Norfolk Island. [ISO 3166-1 alpha-2 NF, alpha-3 NFK, numeric 574; via pycountry; UN M49 regions via country_converter]
     """
     NG = "NG"
     """
-    Nigeria. [ISO 3166-1 alpha-2 NG, alpha-3 NGA, numeric 566; via pycountry]
+    Nigeria. [ISO 3166-1 alpha-2 NG, alpha-3 NGA, numeric 566; via pycountry; UN M49 regions via country_converter]
     """
     NI = "NI"
     """
-    Nicaragua. [ISO 3166-1 alpha-2 NI, alpha-3 NIC, numeric 558; via pycountry]
+    Nicaragua. [ISO 3166-1 alpha-2 NI, alpha-3 NIC, numeric 558; via pycountry; UN M49 regions via country_converter]
     """
     NL = "NL"
     """
-    Netherlands. [ISO 3166-1 alpha-2 NL, alpha-3 NLD, numeric 528; via pycountry]
+    Netherlands. [ISO 3166-1 alpha-2 NL, alpha-3 NLD, numeric 528; via pycountry; UN M49 regions via country_converter]
     """
     NO = "NO"
     """
-    Norway. [ISO 3166-1 alpha-2 NO, alpha-3 NOR, numeric 578; via pycountry]
+    Norway. [ISO 3166-1 alpha-2 NO, alpha-3 NOR, numeric 578; via pycountry; UN M49 regions via country_converter]
     """
     NP = "NP"
     """
-    Nepal. [ISO 3166-1 alpha-2 NP, alpha-3 NPL, numeric 524; via pycountry]
+    Nepal. [ISO 3166-1 alpha-2 NP, alpha-3 NPL, numeric 524; via pycountry; UN M49 regions via country_converter]
     """
     NR = "NR"
     """
-    Nauru. [ISO 3166-1 alpha-2 NR, alpha-3 NRU, numeric 520; via pycountry]
+    Nauru. [ISO 3166-1 alpha-2 NR, alpha-3 NRU, numeric 520; via pycountry; UN M49 regions via country_converter]
     """
     NU = "NU"
     """
-    Niue. [ISO 3166-1 alpha-2 NU, alpha-3 NIU, numeric 570; via pycountry]
+    Niue. [ISO 3166-1 alpha-2 NU, alpha-3 NIU, numeric 570; via pycountry; UN M49 regions via country_converter]
     """
     NZ = "NZ"
     """
-    New Zealand. [ISO 3166-1 alpha-2 NZ, alpha-3 NZL, numeric 554; via pycountry]
+    New Zealand. [ISO 3166-1 alpha-2 NZ, alpha-3 NZL, numeric 554; via pycountry; UN M49 regions via country_converter]
     """
     OM = "OM"
     """
-    Oman. [ISO 3166-1 alpha-2 OM, alpha-3 OMN, numeric 512; via pycountry]
+    Oman. [ISO 3166-1 alpha-2 OM, alpha-3 OMN, numeric 512; via pycountry; UN M49 regions via country_converter]
     """
     PA = "PA"
     """
-    Panama. [ISO 3166-1 alpha-2 PA, alpha-3 PAN, numeric 591; via pycountry]
+    Panama. [ISO 3166-1 alpha-2 PA, alpha-3 PAN, numeric 591; via pycountry; UN M49 regions via country_converter]
     """
     PE = "PE"
     """
-    Peru. [ISO 3166-1 alpha-2 PE, alpha-3 PER, numeric 604; via pycountry]
+    Peru. [ISO 3166-1 alpha-2 PE, alpha-3 PER, numeric 604; via pycountry; UN M49 regions via country_converter]
     """
     PF = "PF"
     """
-    French Polynesia. [ISO 3166-1 alpha-2 PF, alpha-3 PYF, numeric 258; via pycountry]
+    French Polynesia. [ISO 3166-1 alpha-2 PF, alpha-3 PYF, numeric 258; via pycountry; UN M49 regions via country_converter]
     """
     PG = "PG"
     """
-    Papua New Guinea. [ISO 3166-1 alpha-2 PG, alpha-3 PNG, numeric 598; via pycountry]
+    Papua New Guinea. [ISO 3166-1 alpha-2 PG, alpha-3 PNG, numeric 598; via pycountry; UN M49 regions via country_converter]
     """
     PH = "PH"
     """
-    Philippines. [ISO 3166-1 alpha-2 PH, alpha-3 PHL, numeric 608; via pycountry]
+    Philippines. [ISO 3166-1 alpha-2 PH, alpha-3 PHL, numeric 608; via pycountry; UN M49 regions via country_converter]
     """
     PK = "PK"
     """
-    Pakistan. [ISO 3166-1 alpha-2 PK, alpha-3 PAK, numeric 586; via pycountry]
+    Pakistan. [ISO 3166-1 alpha-2 PK, alpha-3 PAK, numeric 586; via pycountry; UN M49 regions via country_converter]
     """
     PL = "PL"
     """
-    Poland. [ISO 3166-1 alpha-2 PL, alpha-3 POL, numeric 616; via pycountry]
+    Poland. [ISO 3166-1 alpha-2 PL, alpha-3 POL, numeric 616; via pycountry; UN M49 regions via country_converter]
     """
     PM = "PM"
     """
-    Saint Pierre and Miquelon. [ISO 3166-1 alpha-2 PM, alpha-3 SPM, numeric 666; via pycountry]
+    Saint Pierre and Miquelon. [ISO 3166-1 alpha-2 PM, alpha-3 SPM, numeric 666; via pycountry; UN M49 regions via country_converter]
     """
     PN = "PN"
     """
-    Pitcairn. [ISO 3166-1 alpha-2 PN, alpha-3 PCN, numeric 612; via pycountry]
+    Pitcairn. [ISO 3166-1 alpha-2 PN, alpha-3 PCN, numeric 612; via pycountry; UN M49 regions via country_converter]
     """
     PR = "PR"
     """
-    Puerto Rico. [ISO 3166-1 alpha-2 PR, alpha-3 PRI, numeric 630; via pycountry]
+    Puerto Rico. [ISO 3166-1 alpha-2 PR, alpha-3 PRI, numeric 630; via pycountry; UN M49 regions via country_converter]
     """
     PS = "PS"
     """
-    Palestine, State of. [ISO 3166-1 alpha-2 PS, alpha-3 PSE, numeric 275; via pycountry]
+    Palestine, State of. [ISO 3166-1 alpha-2 PS, alpha-3 PSE, numeric 275; via pycountry; UN M49 regions via country_converter]
     """
     PT = "PT"
     """
-    Portugal. [ISO 3166-1 alpha-2 PT, alpha-3 PRT, numeric 620; via pycountry]
+    Portugal. [ISO 3166-1 alpha-2 PT, alpha-3 PRT, numeric 620; via pycountry; UN M49 regions via country_converter]
     """
     PW = "PW"
     """
-    Palau. [ISO 3166-1 alpha-2 PW, alpha-3 PLW, numeric 585; via pycountry]
+    Palau. [ISO 3166-1 alpha-2 PW, alpha-3 PLW, numeric 585; via pycountry; UN M49 regions via country_converter]
     """
     PY = "PY"
     """
-    Paraguay. [ISO 3166-1 alpha-2 PY, alpha-3 PRY, numeric 600; via pycountry]
+    Paraguay. [ISO 3166-1 alpha-2 PY, alpha-3 PRY, numeric 600; via pycountry; UN M49 regions via country_converter]
     """
     QA = "QA"
     """
-    Qatar. [ISO 3166-1 alpha-2 QA, alpha-3 QAT, numeric 634; via pycountry]
+    Qatar. [ISO 3166-1 alpha-2 QA, alpha-3 QAT, numeric 634; via pycountry; UN M49 regions via country_converter]
     """
     RE = "RE"
     """
-    Réunion. [ISO 3166-1 alpha-2 RE, alpha-3 REU, numeric 638; via pycountry]
+    Réunion. [ISO 3166-1 alpha-2 RE, alpha-3 REU, numeric 638; via pycountry; UN M49 regions via country_converter]
     """
     RO = "RO"
     """
-    Romania. [ISO 3166-1 alpha-2 RO, alpha-3 ROU, numeric 642; via pycountry]
+    Romania. [ISO 3166-1 alpha-2 RO, alpha-3 ROU, numeric 642; via pycountry; UN M49 regions via country_converter]
     """
     RS = "RS"
     """
-    Serbia. [ISO 3166-1 alpha-2 RS, alpha-3 SRB, numeric 688; via pycountry]
+    Serbia. [ISO 3166-1 alpha-2 RS, alpha-3 SRB, numeric 688; via pycountry; UN M49 regions via country_converter]
     """
     RU = "RU"
     """
-    Russian Federation. [ISO 3166-1 alpha-2 RU, alpha-3 RUS, numeric 643; via pycountry]
+    Russian Federation. [ISO 3166-1 alpha-2 RU, alpha-3 RUS, numeric 643; via pycountry; UN M49 regions via country_converter]
     """
     RW = "RW"
     """
-    Rwanda. [ISO 3166-1 alpha-2 RW, alpha-3 RWA, numeric 646; via pycountry]
+    Rwanda. [ISO 3166-1 alpha-2 RW, alpha-3 RWA, numeric 646; via pycountry; UN M49 regions via country_converter]
     """
     SA = "SA"
     """
-    Saudi Arabia. [ISO 3166-1 alpha-2 SA, alpha-3 SAU, numeric 682; via pycountry]
+    Saudi Arabia. [ISO 3166-1 alpha-2 SA, alpha-3 SAU, numeric 682; via pycountry; UN M49 regions via country_converter]
     """
     SB = "SB"
     """
-    Solomon Islands. [ISO 3166-1 alpha-2 SB, alpha-3 SLB, numeric 090; via pycountry]
+    Solomon Islands. [ISO 3166-1 alpha-2 SB, alpha-3 SLB, numeric 090; via pycountry; UN M49 regions via country_converter]
     """
     SC = "SC"
     """
-    Seychelles. [ISO 3166-1 alpha-2 SC, alpha-3 SYC, numeric 690; via pycountry]
+    Seychelles. [ISO 3166-1 alpha-2 SC, alpha-3 SYC, numeric 690; via pycountry; UN M49 regions via country_converter]
     """
     SD = "SD"
     """
-    Sudan. [ISO 3166-1 alpha-2 SD, alpha-3 SDN, numeric 729; via pycountry]
+    Sudan. [ISO 3166-1 alpha-2 SD, alpha-3 SDN, numeric 729; via pycountry; UN M49 regions via country_converter]
     """
     SE = "SE"
     """
-    Sweden. [ISO 3166-1 alpha-2 SE, alpha-3 SWE, numeric 752; via pycountry]
+    Sweden. [ISO 3166-1 alpha-2 SE, alpha-3 SWE, numeric 752; via pycountry; UN M49 regions via country_converter]
     """
     SG = "SG"
     """
-    Singapore. [ISO 3166-1 alpha-2 SG, alpha-3 SGP, numeric 702; via pycountry]
+    Singapore. [ISO 3166-1 alpha-2 SG, alpha-3 SGP, numeric 702; via pycountry; UN M49 regions via country_converter]
     """
     SH = "SH"
     """
-    Saint Helena, Ascension and Tristan da Cunha. [ISO 3166-1 alpha-2 SH, alpha-3 SHN, numeric 654; via pycountry]
+    Saint Helena, Ascension and Tristan da Cunha. [ISO 3166-1 alpha-2 SH, alpha-3 SHN, numeric 654; via pycountry; UN M49 regions via country_converter]
     """
     SI = "SI"
     """
-    Slovenia. [ISO 3166-1 alpha-2 SI, alpha-3 SVN, numeric 705; via pycountry]
+    Slovenia. [ISO 3166-1 alpha-2 SI, alpha-3 SVN, numeric 705; via pycountry; UN M49 regions via country_converter]
     """
     SJ = "SJ"
     """
-    Svalbard and Jan Mayen. [ISO 3166-1 alpha-2 SJ, alpha-3 SJM, numeric 744; via pycountry]
+    Svalbard and Jan Mayen. [ISO 3166-1 alpha-2 SJ, alpha-3 SJM, numeric 744; via pycountry; UN M49 regions via country_converter]
     """
     SK = "SK"
     """
-    Slovakia. [ISO 3166-1 alpha-2 SK, alpha-3 SVK, numeric 703; via pycountry]
+    Slovakia. [ISO 3166-1 alpha-2 SK, alpha-3 SVK, numeric 703; via pycountry; UN M49 regions via country_converter]
     """
     SL = "SL"
     """
-    Sierra Leone. [ISO 3166-1 alpha-2 SL, alpha-3 SLE, numeric 694; via pycountry]
+    Sierra Leone. [ISO 3166-1 alpha-2 SL, alpha-3 SLE, numeric 694; via pycountry; UN M49 regions via country_converter]
     """
     SM = "SM"
     """
-    San Marino. [ISO 3166-1 alpha-2 SM, alpha-3 SMR, numeric 674; via pycountry]
+    San Marino. [ISO 3166-1 alpha-2 SM, alpha-3 SMR, numeric 674; via pycountry; UN M49 regions via country_converter]
     """
     SN = "SN"
     """
-    Senegal. [ISO 3166-1 alpha-2 SN, alpha-3 SEN, numeric 686; via pycountry]
+    Senegal. [ISO 3166-1 alpha-2 SN, alpha-3 SEN, numeric 686; via pycountry; UN M49 regions via country_converter]
     """
     SO = "SO"
     """
-    Somalia. [ISO 3166-1 alpha-2 SO, alpha-3 SOM, numeric 706; via pycountry]
+    Somalia. [ISO 3166-1 alpha-2 SO, alpha-3 SOM, numeric 706; via pycountry; UN M49 regions via country_converter]
     """
     SR = "SR"
     """
-    Suriname. [ISO 3166-1 alpha-2 SR, alpha-3 SUR, numeric 740; via pycountry]
+    Suriname. [ISO 3166-1 alpha-2 SR, alpha-3 SUR, numeric 740; via pycountry; UN M49 regions via country_converter]
     """
     SS = "SS"
     """
-    South Sudan. [ISO 3166-1 alpha-2 SS, alpha-3 SSD, numeric 728; via pycountry]
+    South Sudan. [ISO 3166-1 alpha-2 SS, alpha-3 SSD, numeric 728; via pycountry; UN M49 regions via country_converter]
     """
     ST = "ST"
     """
-    Sao Tome and Principe. [ISO 3166-1 alpha-2 ST, alpha-3 STP, numeric 678; via pycountry]
+    Sao Tome and Principe. [ISO 3166-1 alpha-2 ST, alpha-3 STP, numeric 678; via pycountry; UN M49 regions via country_converter]
     """
     SV = "SV"
     """
-    El Salvador. [ISO 3166-1 alpha-2 SV, alpha-3 SLV, numeric 222; via pycountry]
+    El Salvador. [ISO 3166-1 alpha-2 SV, alpha-3 SLV, numeric 222; via pycountry; UN M49 regions via country_converter]
     """
     SX = "SX"
     """
-    Sint Maarten (Dutch part). [ISO 3166-1 alpha-2 SX, alpha-3 SXM, numeric 534; via pycountry]
+    Sint Maarten (Dutch part). [ISO 3166-1 alpha-2 SX, alpha-3 SXM, numeric 534; via pycountry; UN M49 regions via country_converter]
     """
     SY = "SY"
     """
-    Syrian Arab Republic. [ISO 3166-1 alpha-2 SY, alpha-3 SYR, numeric 760; via pycountry]
+    Syrian Arab Republic. [ISO 3166-1 alpha-2 SY, alpha-3 SYR, numeric 760; via pycountry; UN M49 regions via country_converter]
     """
     SZ = "SZ"
     """
-    Eswatini. [ISO 3166-1 alpha-2 SZ, alpha-3 SWZ, numeric 748; via pycountry]
+    Eswatini. [ISO 3166-1 alpha-2 SZ, alpha-3 SWZ, numeric 748; via pycountry; UN M49 regions via country_converter]
     """
     TC = "TC"
     """
-    Turks and Caicos Islands. [ISO 3166-1 alpha-2 TC, alpha-3 TCA, numeric 796; via pycountry]
+    Turks and Caicos Islands. [ISO 3166-1 alpha-2 TC, alpha-3 TCA, numeric 796; via pycountry; UN M49 regions via country_converter]
     """
     TD = "TD"
     """
-    Chad. [ISO 3166-1 alpha-2 TD, alpha-3 TCD, numeric 148; via pycountry]
+    Chad. [ISO 3166-1 alpha-2 TD, alpha-3 TCD, numeric 148; via pycountry; UN M49 regions via country_converter]
     """
     TF = "TF"
     """
-    French Southern Territories. [ISO 3166-1 alpha-2 TF, alpha-3 ATF, numeric 260; via pycountry]
+    French Southern Territories. [ISO 3166-1 alpha-2 TF, alpha-3 ATF, numeric 260; via pycountry; UN M49 regions via country_converter]
     """
     TG = "TG"
     """
-    Togo. [ISO 3166-1 alpha-2 TG, alpha-3 TGO, numeric 768; via pycountry]
+    Togo. [ISO 3166-1 alpha-2 TG, alpha-3 TGO, numeric 768; via pycountry; UN M49 regions via country_converter]
     """
     TH = "TH"
     """
-    Thailand. [ISO 3166-1 alpha-2 TH, alpha-3 THA, numeric 764; via pycountry]
+    Thailand. [ISO 3166-1 alpha-2 TH, alpha-3 THA, numeric 764; via pycountry; UN M49 regions via country_converter]
     """
     TJ = "TJ"
     """
-    Tajikistan. [ISO 3166-1 alpha-2 TJ, alpha-3 TJK, numeric 762; via pycountry]
+    Tajikistan. [ISO 3166-1 alpha-2 TJ, alpha-3 TJK, numeric 762; via pycountry; UN M49 regions via country_converter]
     """
     TK = "TK"
     """
-    Tokelau. [ISO 3166-1 alpha-2 TK, alpha-3 TKL, numeric 772; via pycountry]
+    Tokelau. [ISO 3166-1 alpha-2 TK, alpha-3 TKL, numeric 772; via pycountry; UN M49 regions via country_converter]
     """
     TL = "TL"
     """
-    Timor-Leste. [ISO 3166-1 alpha-2 TL, alpha-3 TLS, numeric 626; via pycountry]
+    Timor-Leste. [ISO 3166-1 alpha-2 TL, alpha-3 TLS, numeric 626; via pycountry; UN M49 regions via country_converter]
     """
     TM = "TM"
     """
-    Turkmenistan. [ISO 3166-1 alpha-2 TM, alpha-3 TKM, numeric 795; via pycountry]
+    Turkmenistan. [ISO 3166-1 alpha-2 TM, alpha-3 TKM, numeric 795; via pycountry; UN M49 regions via country_converter]
     """
     TN = "TN"
     """
-    Tunisia. [ISO 3166-1 alpha-2 TN, alpha-3 TUN, numeric 788; via pycountry]
+    Tunisia. [ISO 3166-1 alpha-2 TN, alpha-3 TUN, numeric 788; via pycountry; UN M49 regions via country_converter]
     """
     TO = "TO"
     """
-    Tonga. [ISO 3166-1 alpha-2 TO, alpha-3 TON, numeric 776; via pycountry]
+    Tonga. [ISO 3166-1 alpha-2 TO, alpha-3 TON, numeric 776; via pycountry; UN M49 regions via country_converter]
     """
     TP = "TP"
     """
@@ -984,83 +984,83 @@ class CountryCode(str, Enum):
     """
     TR = "TR"
     """
-    Türkiye. [ISO 3166-1 alpha-2 TR, alpha-3 TUR, numeric 792; via pycountry]
+    Türkiye. [ISO 3166-1 alpha-2 TR, alpha-3 TUR, numeric 792; via pycountry; UN M49 regions via country_converter]
     """
     TT = "TT"
     """
-    Trinidad and Tobago. [ISO 3166-1 alpha-2 TT, alpha-3 TTO, numeric 780; via pycountry]
+    Trinidad and Tobago. [ISO 3166-1 alpha-2 TT, alpha-3 TTO, numeric 780; via pycountry; UN M49 regions via country_converter]
     """
     TV = "TV"
     """
-    Tuvalu. [ISO 3166-1 alpha-2 TV, alpha-3 TUV, numeric 798; via pycountry]
+    Tuvalu. [ISO 3166-1 alpha-2 TV, alpha-3 TUV, numeric 798; via pycountry; UN M49 regions via country_converter]
     """
     TW = "TW"
     """
-    Taiwan, Province of China. [ISO 3166-1 alpha-2 TW, alpha-3 TWN, numeric 158; via pycountry]
+    Taiwan, Province of China. [ISO 3166-1 alpha-2 TW, alpha-3 TWN, numeric 158; via pycountry; UN M49 regions via country_converter]
     """
     TZ = "TZ"
     """
-    Tanzania, United Republic of. [ISO 3166-1 alpha-2 TZ, alpha-3 TZA, numeric 834; via pycountry]
+    Tanzania, United Republic of. [ISO 3166-1 alpha-2 TZ, alpha-3 TZA, numeric 834; via pycountry; UN M49 regions via country_converter]
     """
     UA = "UA"
     """
-    Ukraine. [ISO 3166-1 alpha-2 UA, alpha-3 UKR, numeric 804; via pycountry]
+    Ukraine. [ISO 3166-1 alpha-2 UA, alpha-3 UKR, numeric 804; via pycountry; UN M49 regions via country_converter]
     """
     UG = "UG"
     """
-    Uganda. [ISO 3166-1 alpha-2 UG, alpha-3 UGA, numeric 800; via pycountry]
+    Uganda. [ISO 3166-1 alpha-2 UG, alpha-3 UGA, numeric 800; via pycountry; UN M49 regions via country_converter]
     """
     UM = "UM"
     """
-    United States Minor Outlying Islands. [ISO 3166-1 alpha-2 UM, alpha-3 UMI, numeric 581; via pycountry]
+    United States Minor Outlying Islands. [ISO 3166-1 alpha-2 UM, alpha-3 UMI, numeric 581; via pycountry; UN M49 regions via country_converter]
     """
     US = "US"
     """
-    United States. [ISO 3166-1 alpha-2 US, alpha-3 USA, numeric 840; via pycountry]
+    United States. [ISO 3166-1 alpha-2 US, alpha-3 USA, numeric 840; via pycountry; UN M49 regions via country_converter]
     """
     UY = "UY"
     """
-    Uruguay. [ISO 3166-1 alpha-2 UY, alpha-3 URY, numeric 858; via pycountry]
+    Uruguay. [ISO 3166-1 alpha-2 UY, alpha-3 URY, numeric 858; via pycountry; UN M49 regions via country_converter]
     """
     UZ = "UZ"
     """
-    Uzbekistan. [ISO 3166-1 alpha-2 UZ, alpha-3 UZB, numeric 860; via pycountry]
+    Uzbekistan. [ISO 3166-1 alpha-2 UZ, alpha-3 UZB, numeric 860; via pycountry; UN M49 regions via country_converter]
     """
     VA = "VA"
     """
-    Holy See (Vatican City State). [ISO 3166-1 alpha-2 VA, alpha-3 VAT, numeric 336; via pycountry]
+    Holy See (Vatican City State). [ISO 3166-1 alpha-2 VA, alpha-3 VAT, numeric 336; via pycountry; UN M49 regions via country_converter]
     """
     VC = "VC"
     """
-    Saint Vincent and the Grenadines. [ISO 3166-1 alpha-2 VC, alpha-3 VCT, numeric 670; via pycountry]
+    Saint Vincent and the Grenadines. [ISO 3166-1 alpha-2 VC, alpha-3 VCT, numeric 670; via pycountry; UN M49 regions via country_converter]
     """
     VE = "VE"
     """
-    Venezuela, Bolivarian Republic of. [ISO 3166-1 alpha-2 VE, alpha-3 VEN, numeric 862; via pycountry]
+    Venezuela, Bolivarian Republic of. [ISO 3166-1 alpha-2 VE, alpha-3 VEN, numeric 862; via pycountry; UN M49 regions via country_converter]
     """
     VG = "VG"
     """
-    Virgin Islands, British. [ISO 3166-1 alpha-2 VG, alpha-3 VGB, numeric 092; via pycountry]
+    Virgin Islands, British. [ISO 3166-1 alpha-2 VG, alpha-3 VGB, numeric 092; via pycountry; UN M49 regions via country_converter]
     """
     VI = "VI"
     """
-    Virgin Islands, U.S.. [ISO 3166-1 alpha-2 VI, alpha-3 VIR, numeric 850; via pycountry]
+    Virgin Islands, U.S.. [ISO 3166-1 alpha-2 VI, alpha-3 VIR, numeric 850; via pycountry; UN M49 regions via country_converter]
     """
     VN = "VN"
     """
-    Viet Nam. [ISO 3166-1 alpha-2 VN, alpha-3 VNM, numeric 704; via pycountry]
+    Viet Nam. [ISO 3166-1 alpha-2 VN, alpha-3 VNM, numeric 704; via pycountry; UN M49 regions via country_converter]
     """
     VU = "VU"
     """
-    Vanuatu. [ISO 3166-1 alpha-2 VU, alpha-3 VUT, numeric 548; via pycountry]
+    Vanuatu. [ISO 3166-1 alpha-2 VU, alpha-3 VUT, numeric 548; via pycountry; UN M49 regions via country_converter]
     """
     WF = "WF"
     """
-    Wallis and Futuna. [ISO 3166-1 alpha-2 WF, alpha-3 WLF, numeric 876; via pycountry]
+    Wallis and Futuna. [ISO 3166-1 alpha-2 WF, alpha-3 WLF, numeric 876; via pycountry; UN M49 regions via country_converter]
     """
     WS = "WS"
     """
-    Samoa. [ISO 3166-1 alpha-2 WS, alpha-3 WSM, numeric 882; via pycountry]
+    Samoa. [ISO 3166-1 alpha-2 WS, alpha-3 WSM, numeric 882; via pycountry; UN M49 regions via country_converter]
     """
     XK = "XK"
     """
@@ -1072,11 +1072,11 @@ class CountryCode(str, Enum):
     """
     YE = "YE"
     """
-    Yemen. [ISO 3166-1 alpha-2 YE, alpha-3 YEM, numeric 887; via pycountry]
+    Yemen. [ISO 3166-1 alpha-2 YE, alpha-3 YEM, numeric 887; via pycountry; UN M49 regions via country_converter]
     """
     YT = "YT"
     """
-    Mayotte. [ISO 3166-1 alpha-2 YT, alpha-3 MYT, numeric 175; via pycountry]
+    Mayotte. [ISO 3166-1 alpha-2 YT, alpha-3 MYT, numeric 175; via pycountry; UN M49 regions via country_converter]
     """
     YU = "YU"
     """
@@ -1084,15 +1084,15 @@ class CountryCode(str, Enum):
     """
     ZA = "ZA"
     """
-    South Africa. [ISO 3166-1 alpha-2 ZA, alpha-3 ZAF, numeric 710; via pycountry]
+    South Africa. [ISO 3166-1 alpha-2 ZA, alpha-3 ZAF, numeric 710; via pycountry; UN M49 regions via country_converter]
     """
     ZM = "ZM"
     """
-    Zambia. [ISO 3166-1 alpha-2 ZM, alpha-3 ZMB, numeric 894; via pycountry]
+    Zambia. [ISO 3166-1 alpha-2 ZM, alpha-3 ZMB, numeric 894; via pycountry; UN M49 regions via country_converter]
     """
     ZW = "ZW"
     """
-    Zimbabwe. [ISO 3166-1 alpha-2 ZW, alpha-3 ZWE, numeric 716; via pycountry]
+    Zimbabwe. [ISO 3166-1 alpha-2 ZW, alpha-3 ZWE, numeric 716; via pycountry; UN M49 regions via country_converter]
     """
     ZZ = "ZZ"
     """
