@@ -65,6 +65,7 @@ ROWS ?= 1e6
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/engine.py --rows $(ROWS)
+	$(BIN)/python bench/deidentify.py --rows $(ROWS)
 
 ## make fuzz: coverage-guided fuzzing (atheris) of the YAML loader and of the export reader
 ##            and engine, FUZZ_SECONDS each (default 300); a crash stops it and fails
