@@ -59,13 +59,20 @@ test: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/ctdc generate
 
-## make bench: the spec benchmarks, then the engine against the I/O floor at 10^6 rows
-##             (make bench ROWS=1e7 for the large run)
+## make bench: the spec benchmarks, the engine against the I/O floor at 10^6 rows, and
+##             de-identification against the naive baseline and anjana (in its own venv:
+##             anjana pins numpy, pandas and pycanon exactly) (make bench ROWS=1e7 for more)
 ROWS ?= 1e6
-bench: $(STAMP)
+ANJANA := bench/.venv-anjana
+bench: $(STAMP) $(ANJANA)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/engine.py --rows $(ROWS)
 	$(BIN)/python bench/deidentify.py --rows $(ROWS)
+
+$(ANJANA)/.installed:
+	$(PYTHON) -m venv $(ANJANA)
+	$(ANJANA)/bin/python -m pip install --quiet 'anjana==1.2.3'
+	touch $@
 
 ## make fuzz: coverage-guided fuzzing (atheris) of the YAML loader and of the export reader
 ##            and engine, FUZZ_SECONDS each (default 300); a crash stops it and fails
@@ -79,4 +86,4 @@ fuzz: $(STAMP)
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=3072 -max_len=8192
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(ANJANA) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,6 +1,8 @@
 """De-identification benchmark: `ctdc deidentify --k 11` on the harmonised example exports,
 the real CTDC 2020 public sample and a generated 10^6-record dataset, against the naive
-practice of dropping every record whose combination of quasi-identifiers is rarer than k.
+practice of dropping every record whose combination of quasi-identifiers is rarer than k, and
+against the `anjana` package (greedy full-domain generalisation, then record suppression up to
+a limit) on the same quasi-identifiers and hierarchies, where its own environment exists.
 
 Each run is its own process (imports included); wall time and peak resident memory come from
 the operating system (``wait4``). Targets (issue 12): k = 11 with under half the record loss
@@ -8,15 +10,20 @@ of the naive baseline, and 10^6 records in under a minute.
 
     python bench/deidentify.py                # 10^6 generated records
     python bench/deidentify.py --rows 1e5
+    python bench/deidentify.py --anjana bench/.venv-anjana/bin/python   (made by `make bench`)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -26,6 +33,8 @@ from engine import measure
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "ctdc-public" / "ctdc_global_k_anon_2020_sample.csv"
 CTDC = [sys.executable, "-m", "ctdc_schema"]
+ANJANA = Path(__file__).resolve().parent / ".venv-anjana" / "bin" / "python"
+MISSING = "(missing)"
 
 
 def harmonised(folder: Path) -> dict[str, Path]:
@@ -65,10 +74,60 @@ def generated(real: Path, rows: int, target: Path) -> Path:
     return target
 
 
+def anjana_inputs(data: Path, folder: Path) -> tuple[Path, Path]:
+    """The quasi-identifiers of ``data`` as text and each value's path up the vocabulary's
+    hierarchy (the same ones ``ctdc deidentify`` uses), for bench/anjana_k.py."""
+    from ctdc_schema import vocabulary
+    from ctdc_schema.deidentify import hierarchies, slots_marked
+
+    vocab = vocabulary.load()
+    con = duckdb.connect()
+    relation = con.read_parquet(str(data))
+    qis = [slot for slot in slots_marked(vocab, "quasi_identifier") if slot in relation.columns]
+    frame = relation.select(", ".join(
+        f"coalesce(CAST(\"{slot}\" AS VARCHAR), '{MISSING}') AS \"{slot}\"" for slot in qis))
+    csv = folder / "anjana-qi.csv"
+    frame.write_csv(str(csv))
+    paths: dict[str, list[list[str]]] = {}
+    for tree in hierarchies(vocab, qis):
+        values = [row[0] for row in frame.select(f'"{tree.slot}"').distinct().fetchall()]
+        paths[tree.slot] = [
+            [value, *(tree.generalise(None if value == MISSING else value, level) or MISSING
+                      for level in range(1, tree.height)), "*"]
+            for value in sorted(values)]
+    con.close()
+    tables = folder / "anjana-hierarchies.json"
+    tables.write_text(json.dumps(paths))
+    return csv, tables
+
+
+def anjana(python: Path, data: Path, folder: Path, k: int, supp: float, seconds: int
+           ) -> tuple[dict[str, Any], float, float]:
+    """anjana's result on ``data`` (its JSON), wall seconds and peak RSS (MiB)."""
+    csv, tables = anjana_inputs(data, folder)
+    out = folder / "anjana.json"
+    with out.open("w") as sink:
+        start = time.perf_counter()
+        child = subprocess.Popen([str(python), str(Path(__file__).with_name("anjana_k.py")),
+                                  str(csv), str(tables), "--k", str(k), "--supp", str(supp),
+                                  "--seconds", str(seconds)],
+                                 stdout=sink, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+    lines = out.read_text().strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {"failed": True}
+    return result, elapsed, usage.ru_maxrss / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=float, default=1e6)
     parser.add_argument("--k", type=int, default=11)
+    parser.add_argument("--anjana", type=Path, default=ANJANA if ANJANA.exists() else None,
+                        help="a python with anjana installed (default: bench/.venv-anjana)")
+    parser.add_argument("--anjana-supp", type=float, default=5.0,
+                        help="anjana's record suppression limit, %% (default 5)")
+    parser.add_argument("--anjana-seconds", type=int, default=600)
     parser.add_argument("--generate", nargs=2, metavar=("REAL", "TARGET"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -84,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                  str(data["ctdc-2020-sample"]), str(target)])
         data[f"generated {rows:,}"] = target
         print(f"k = {args.k}; naive = drop every record in a combination rarer than k")
+        if args.anjana is not None:
+            print(f"anjana (suppression limit {args.anjana_supp:g} %): cells = cells "
+                  "generalised to any; generalised = hierarchy level per quasi-identifier")
+        else:
+            print("anjana: no environment (make bench makes bench/.venv-anjana)")
         print(f"{'dataset':<20} {'records':>10} {'k':>4} {'dropped':>8} {'naive':>8} "
               f"{'ratio':>6} {'cells':>8} {'generalised':<28} {'seconds':>8} {'rec/s':>10} "
               f"{'peak RSS':>9}")
@@ -104,6 +168,20 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sum(report['cells_suppressed'].values()):>8,} {levels:<28} "
                   f"{seconds:>8.1f} {report['records_in'] / seconds:>10,.0f} "
                   f"{rss:>7.0f} MB")
+            if args.anjana is None:
+                continue
+            found, seconds, rss = anjana(args.anjana, path, out.parent, args.k,
+                                         args.anjana_supp, args.anjana_seconds)
+            if "timeout" in found or "failed" in found:
+                print(f"{'  anjana':<20} did not finish in {seconds:,.0f} s")
+                continue
+            kept = int(found["records_out"])
+            levels = ",".join(f"{s[:4]}:{lv}" for s, lv in found["levels"].items() if lv) \
+                or "none"
+            print(f"{'  anjana':<20} {'':>10} {found['k_achieved']:>4} "
+                  f"{report['records_in'] - kept:>8,} {'':>8} {'':>6} "
+                  f"{found['cells_at_any']:>8,} {levels:<28} {seconds:>8.1f} "
+                  f"{report['records_in'] / seconds:>10,.0f} {rss:>7.0f} MB")
     return 0
 
 
