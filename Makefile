@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ctdc-schema needs Python >= 3.11 (set PYTHON=python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[generate,docs,test]'
+	$(BIN)/python -m pip install --quiet -e '.[generate,docs,dp,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -44,10 +44,14 @@ run: $(STAMP)
 	$(BIN)/ctdc changelog -o build/CHANGELOG.md
 	$(BIN)/ctdc deidentify $(HARMONISED)/ctdc.parquet -o build/release/records.parquet --k 11
 	$(BIN)/ctdc publish build/release/records.parquet -o build/release/published
+	rm -rf build/synthetic && mkdir -p build/synthetic
+	$(BIN)/ctdc synthesize $(HARMONISED)/ctdc.parquet -o build/synthetic/release --epsilon 4 \
+	    --ledger build/synthetic/privacy-ledger.json --budget 12 --layout ctdc-synthetic
+	$(BIN)/ctdc publish build/synthetic/release/records.parquet -o build/synthetic/published
 	$(BIN)/ctdc docs build -o build/site \
 	    --dashboard "Example exports (synthetic)=$(HARMONISED)/examples.parquet" \
 	    --dashboard "CTDC public samples (real data)=$(HARMONISED)/ctdc-public.parquet" \
-	    --release build/release/published
+	    --release build/release/published --synthetic build/synthetic/release
 
 ## make test: the full suite (pytest, drift check, ruff, mypy)
 test: $(STAMP)

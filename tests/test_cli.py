@@ -71,7 +71,7 @@ def test_bare_ctdc_and_dash_h_print_the_help(capsys: pytest.CaptureFixture[str])
     commands = out.split("Commands:\n")[1].splitlines()
     assert [line.split()[0] for line in commands] == [
         "generate", "validate", "diff", "changelog", "rules", "overlap", "transform", "schema", "stats",
-        "deidentify", "publish",
+        "deidentify", "synthesize", "publish",
         "docs", "export"]
     assert not any(line.endswith("...") for line in commands), commands
     assert "--install-completion" in out

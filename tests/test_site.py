@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import CTDC_2020, CTDC_2020_FULL, ROOT
 
-from ctdc_schema import harmonise, site, stats
+from ctdc_schema import harmonise, site, stats, synthesize
 from ctdc_schema.deliveries import Delivery, load_manifest
 from ctdc_schema.findings import RULE_DOCS_URL
 
@@ -52,7 +52,9 @@ def built(data: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Pa
         folder = work / key
         stats.write(stats.compute(data[key]), folder, charts=("svg",))
         dashboards.append((label, folder))
-    site.build(work / "site", dashboards)
+    synthetic = work / "synthetic"
+    synthesize.synthesize(data["examples"], synthetic, 4.0)
+    site.build(work / "site", dashboards, synthetic=synthetic)
     return work / "site"
 
 

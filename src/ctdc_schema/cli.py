@@ -494,7 +494,8 @@ def transform(
     layout: Annotated[
         str | None, typer.Option("--layout", metavar="NAME",
                                  help="Write a release layout instead of vocabulary records: "
-                                      "ctdc-public (the CTDC 2020 CSV)."),
+                                      "ctdc-public (the CTDC 2020 CSV) or ctdc-synthetic (the "
+                                      "synthetic release of 2024)."),
     ] = None,
     partition_by: Annotated[
         str | None, typer.Option("--partition-by", metavar="SLOTS",
@@ -665,6 +666,79 @@ def deidentify(
     typer.echo(report.text(), nl=False)
 
 
+class Fabrication(StrEnum):
+    uncontrolled = "uncontrolled"
+    balanced = "balanced"
+    progressive = "progressive"
+    minimize = "minimize"
+
+
+class ListCoding(StrEnum):
+    flags = "flags"
+    sets = "sets"
+
+
+class SyntheticLayout(StrEnum):
+    ctdc_synthetic = "ctdc-synthetic"
+
+
+@app.command(short_help="A differentially private synthetic release and its utility.")
+def synthesize(
+    data: Annotated[
+        Path | None, typer.Argument(metavar="DATA", show_default=False, hidden=True),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="DIR",
+                                  help="Folder for records.parquet, aggregates.csv, the privacy "
+                                       "statement and the utility report."),
+    ] = None,
+    epsilon: Annotated[float | None, typer.Option("--epsilon", help="Privacy budget of this "
+                                                                     "release.")] = None,
+    delta: Annotated[float | None, typer.Option("--delta", help="Delta (default: pac-synth's, "
+                                                                "1/(n ln n)).")] = None,
+    reporting_length: Annotated[int, typer.Option(
+        "--reporting-length", min=1, max=6,
+        help="Longest attribute combination counted.")] = 3,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option("--columns", "-c", metavar="SLOT",
+                     help="Slots to synthesise (repeatable; default: the vocabulary's "
+                          "quasi-identifiers and sensitive slots)."),
+    ] = None,
+    fabrication: Annotated[Fabrication, typer.Option(
+        "--fabrication", help="pac-synth's control of combinations absent from the data.")
+    ] = Fabrication.uncontrolled,
+    ledger: Annotated[Path | None, typer.Option(
+        "--ledger", metavar="FILE", help="Privacy ledger of this data: the release is "
+                                         "recorded in it, and refused over its budget.")
+    ] = None,
+    budget: Annotated[float | None, typer.Option(
+        "--budget", help="Total epsilon a new --ledger allows.")] = None,
+    layout: Annotated[SyntheticLayout | None, typer.Option(
+        "--layout", help="Also write records.csv in the CTDC synthetic release's layout.")
+    ] = None,
+    list_coding: Annotated[ListCoding, typer.Option(
+        "--list-coding", help="A list slot as one {NULL, 1} flag per value (the synthetic "
+                              "codebook's), or its set of values as one category.")
+    ] = ListCoding.flags,
+    schema: SchemaOption = None,
+) -> None:
+    """Sample synthetic records from differentially private counts of attribute combinations
+    of DATA (harmonised records) with pac-synth, the Synthetic Data Showcase's implementation
+    (extra `dp`); print the privacy statement.
+    """
+    from ctdc_schema import synthesize as module
+
+    if data is None or output is None or epsilon is None:
+        raise UsageError("give DATA, -o DIR and --epsilon")
+    release = module.synthesize(data, output, epsilon, delta, reporting_length, columns,
+                                fabrication.value, ledger, budget,
+                                layout.value if layout is not None else None, schema,
+                                list_coding.value)
+    typer.echo(release.statement.markdown(), nl=False)
+    typer.echo(f"wrote {len(release.files)} files to {output}", err=True)
+
+
 @app.command(short_help="Portal-ready files of a de-identified release.")
 def publish(
     data: Annotated[
@@ -738,6 +812,12 @@ def docs_build(
                                   help="A folder `ctdc publish` wrote: its risk report goes "
                                        "on the de-identification page."),
     ] = None,
+    synthetic: Annotated[
+        Path | None, typer.Option("--synthetic", metavar="DIR",
+                                  help="A folder `ctdc synthesize` wrote: its privacy "
+                                       "statement and utility report go on the synthetic "
+                                       "release page."),
+    ] = None,
 ) -> None:
     """Build the static site (mkdocs-material, works offline) from the vocabulary, the
     crosswalks, the validator and harmonised data."""
@@ -746,7 +826,8 @@ def docs_build(
     from ctdc_schema import site
 
     with tempfile.TemporaryDirectory(prefix="ctdc-stats-") as work:
-        pages = site.build(output, _dashboards(dashboard or [], Path(work)), release)
+        pages = site.build(output, _dashboards(dashboard or [], Path(work)), release,
+                           synthetic)
     typer.echo(f"built {pages} pages in {output}", err=True)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ctdc_schema import atomic, vocabulary
-from ctdc_schema.errors import InputError, UsageError
+from ctdc_schema.errors import UsageError
 from ctdc_schema.vocabulary import Vocabulary
 
 #: CTDC's practice: no query may return fewer than 10 records [CTDC codebook v6 (2017) §2]
@@ -318,7 +318,7 @@ def deidentify(data: Path, output: Path, k: int = DEFAULT_K,
     """Write a k-anonymous copy of the harmonised ``data`` to ``output`` (Parquet) and return
     the risk report."""
     from ctdc_schema.engine.duckdb_engine import connect
-    from ctdc_schema.stats import read_harmonised
+    from ctdc_schema.stats import read_records
 
     if k < 2:
         raise UsageError("--k must be at least 2")
@@ -328,11 +328,8 @@ def deidentify(data: Path, output: Path, k: int = DEFAULT_K,
     vocab = vocabulary.load(schema)
     con = connect()
     try:
-        relation = read_harmonised(con, data)
+        relation = read_records(con, data)
         columns = list(relation.columns)
-        if "source_id" not in columns:
-            raise InputError("not a harmonised dataset: no column source_id (write one with "
-                             "`ctdc transform`)", data)
         qis = list(quasi_identifiers) if quasi_identifiers else [
             s for s in slots_marked(vocab, "quasi_identifier") if s in columns]
         for slot in qis:

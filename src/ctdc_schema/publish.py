@@ -1,7 +1,10 @@
 """``ctdc publish``: a de-identified release, described for a public data portal.
 
-Refuses data that is not k-anonymous over the vocabulary's quasi-identifiers. Writes, into
-one folder:
+Two kinds of release are published: a k-anonymous one (``ctdc deidentify``; refused unless it
+is k-anonymous over the vocabulary's quasi-identifiers) and a differentially private synthetic
+one (``ctdc synthesize``; recognised by the privacy statement, ``privacy.json``, beside the
+records, and published with it and its DP aggregate counts, but without the utility report,
+which compares with the real data). Writes, into one folder:
 
 * ``records.csv``, the release (lists as JSON arrays, blanks for absent or blanked cells);
 * ``datapackage.json``, a Frictionless data package whose table schema is made from the
@@ -101,6 +104,8 @@ def publish(data: Path, output: Path, k: int = 11, publisher: Publisher | None =
     report_file = data.parent / "risk-report.json"
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() \
         else {}
+    privacy_file = data.parent / "privacy.json"
+    privacy = _privacy_statement(privacy_file) if privacy_file.is_file() else None
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output} is a file; give a folder")
     con = connect()
@@ -112,7 +117,14 @@ def publish(data: Path, output: Path, k: int = 11, publisher: Publisher | None =
             raise UsageError(f"{data} still holds direct identifiers ({', '.join(direct)}): "
                              "de-identify it first with `ctdc deidentify`")
         qis = [s for s in slots_marked(vocab, "quasi_identifier") if s in columns]
-        smallest = _k_check(con, relation, qis, k, data)
+        smallest = _k_check(con, relation, qis, k, data) if privacy is None else 0
+        if privacy is not None:
+            methods = {m for (m,) in relation.aggregate(
+                "deidentification_method", "deidentification_method").fetchall()} \
+                if "deidentification_method" in columns else set()
+            if methods != {"synthetic_differential_privacy"}:
+                raise UsageError(f"{data} has a privacy statement beside it, but its records "
+                                 "are not all synthetic_differential_privacy ones")
         ((records, first, last),) = relation.aggregate(
             "count(*), min(TRY_CAST(year_of_registration AS INTEGER)), "
             "max(TRY_CAST(year_of_registration AS INTEGER))").fetchall() \
@@ -129,52 +141,101 @@ def publish(data: Path, output: Path, k: int = 11, publisher: Publisher | None =
         con.close()
     levels = report.get("generalisation", {})
     fields = [_field(vocab, c, t, levels.get(c, "value")) for c, t in columns.items()]
-    method = (f"k-anonymity with k = {k} over {', '.join(qis)} (smallest combination: "
-              f"{smallest} records); direct identifiers removed")
+    if privacy is None:
+        method = (f"k-anonymity with k = {k} over {', '.join(qis)} (smallest combination: "
+                  f"{smallest} records); direct identifiers removed")
+        deidentification: dict[str, Any] = {
+            "method": "k_anonymity", "k": k, "smallest_class": smallest,
+            "quasi_identifiers": qis, "risk_report": report or None}
+    else:
+        method = (f"synthetic records sampled from differentially private counts of "
+                  f"attribute combinations, ({privacy['epsilon']:g}, {privacy['delta']:.3g})"
+                  f"-differential privacy, reporting length {privacy['reporting_length']}; "
+                  "no record describes an actual person")
+        deidentification = {"method": "synthetic_differential_privacy",
+                            "privacy_statement": privacy}
+    title = "Counter-trafficking case records, " + (
+        "de-identified release" if privacy is None else "synthetic release")
+    resources_list: list[dict[str, Any]] = [{
+        "name": "records", "path": "records.csv", "profile": "tabular-data-resource",
+        "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+        "schema": {"fields": fields, "missingValues": [""]},
+    }]
+    aggregates = data.parent / "aggregates.csv"
+    if privacy is not None and aggregates.is_file():
+        atomic.write_text(output / "aggregates.csv", aggregates.read_text(encoding="utf-8"))
+        resources_list.append({
+            "name": "aggregates", "path": "aggregates.csv",
+            "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": "Differentially private counts of attribute combinations, the "
+                           "synthetic records' only input.",
+            "schema": {"fields": [
+                {"name": "length", "type": "integer",
+                 "description": "Number of attributes in the combination."},
+                {"name": "combination", "type": "string",
+                 "description": "column:value pairs joined by ';'."},
+                {"name": "count", "type": "integer",
+                 "description": "Noisy count (differential privacy)."}]}})
     package = {
         "profile": "tabular-data-package",
-        "name": "ctdc-release",
-        "title": "Counter-trafficking case records, de-identified release",
+        "name": "ctdc-release" if privacy is None else "ctdc-synthetic-release",
+        "title": title,
         "description": f"Person-level records harmonised onto the CTDC vocabulary "
                        f"{vocab.version} and de-identified: {method}.",
         "version": vocab.version,
         "licenses": [{"name": "CC-BY-4.0", "path": LICENSE_URL,
                       "title": "Creative Commons Attribution 4.0"}],
-        "resources": [{
-            "name": "records", "path": "records.csv", "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "schema": {"fields": fields, "missingValues": [""]},
-        }],
-        "ctdc:deidentification": {"method": "k_anonymity", "k": k, "smallest_class": smallest,
-                                  "quasi_identifiers": qis, "risk_report": report or None},
+        "resources": resources_list,
+        "ctdc:deidentification": deidentification,
     }
     atomic.write_text(output / "datapackage.json", json.dumps(package, indent=1,
                                                               ensure_ascii=False) + "\n")
-    catalog = _catalog(vocab, who, records, first, last, method)
+    catalog = _catalog(vocab, who, records, first, last, method, title,
+                       synthetic=privacy is not None)
     atomic.write_text(output / "data.json", json.dumps(catalog, indent=1,
                                                        ensure_ascii=False) + "\n")
     atomic.write_text(output / "codebook.md", codebook(vocab, fields))
     if report:
         atomic.write_text(output / "risk-report.json", report_file.read_text(encoding="utf-8"))
+    if privacy is not None:
+        for name in ("privacy.json", "privacy.md"):
+            if (data.parent / name).is_file():
+                atomic.write_text(output / name, (data.parent / name).read_text(encoding="utf-8"))
     return package
 
 
+def _privacy_statement(path: Path) -> dict[str, Any]:
+    """The privacy statement beside a synthetic release (a usage error if it is not one)."""
+    try:
+        statement = json.loads(path.read_text(encoding="utf-8"))
+        float(statement["epsilon"]), float(statement["delta"]), int(
+            statement["reporting_length"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise UsageError(f"{path} is not a privacy statement of `ctdc synthesize`") from None
+    return dict(statement)
+
+
 def _catalog(vocab: Vocabulary, who: Publisher, records: int, first: int | None,
-             last: int | None, method: str) -> dict[str, Any]:
+             last: int | None, method: str, title: str, synthetic: bool = False
+             ) -> dict[str, Any]:
     base = who.base_url.rstrip("/") + "/"
+    kind = "synthetic" if synthetic else "release"
     dataset: dict[str, Any] = {
         "@type": "dcat:Dataset",
-        "title": "Counter-trafficking case records, de-identified release",
+        "title": title,
         "description": f"{records:,} person-level records of identified and potential victims "
                        f"of human trafficking, harmonised onto the CTDC vocabulary "
                        f"{vocab.version}; {method}.",
         "keyword": ["human trafficking", "counter-trafficking", "victims", "forced labour",
-                    "sexual exploitation", "CTDC", "k-anonymity"],
+                    "sexual exploitation", "CTDC",
+                    *(["synthetic data", "differential privacy"] if synthetic
+                      else ["k-anonymity"])],
         "modified": date.today().isoformat(),
         "publisher": {"@type": "org:Organization", "name": who.name},
         "contactPoint": {"@type": "vcard:Contact", "fn": who.name,
                          "hasEmail": f"mailto:{who.email}"},
-        "identifier": f"{base}ctdc-release-{vocab.version}",
+        "identifier": f"{base}ctdc-{kind}-{vocab.version}",
         "accessLevel": "public",
         "license": LICENSE_URL,
         "spatial": "Global",
@@ -188,6 +249,12 @@ def _catalog(vocab: Vocabulary, who: Publisher, records: int, first: int | None,
             {"@type": "dcat:Distribution", "title": "Frictionless data package",
              "format": "JSON", "mediaType": "application/json",
              "downloadURL": f"{base}datapackage.json"},
+            *([{"@type": "dcat:Distribution", "title": "DP aggregate counts (CSV)",
+                "format": "CSV", "mediaType": "text/csv",
+                "downloadURL": f"{base}aggregates.csv"},
+               {"@type": "dcat:Distribution", "title": "Privacy statement",
+                "format": "Markdown", "mediaType": "text/markdown",
+                "downloadURL": f"{base}privacy.md"}] if synthetic else []),
         ],
     }
     if first is not None and last is not None:

@@ -51,6 +51,9 @@ class Context:
     #: the folder of a published release (`ctdc publish`), whose risk report the
     #: de-identification page shows
     release: Path | None = None
+    #: the folder of a synthetic release (`ctdc synthesize`), whose privacy statement and
+    #: utility report the synthetic release page shows
+    synthetic: Path | None = None
 
     def current(self) -> list[LoadedCrosswalk]:
         from ctdc_schema.crosswalk.registry import current_versions
@@ -424,6 +427,28 @@ def deidentification(ctx: Context) -> dict[str, str]:
     return {"deidentification.md": "\n".join(lines)}
 
 
+def synthetic_release(ctx: Context) -> dict[str, str]:
+    """How a differentially private synthetic release is made (the method as `ctdc synthesize`
+    states it) and the bundled release's privacy statement and utility report."""
+    from ctdc_schema import synthesize
+
+    doc = (synthesize.__doc__ or "").split("\n\n", 1)[1]
+    lines = ["# Synthetic release (differential privacy)\n", doc, "", "## Commands\n",
+             "```bash",
+             "ctdc synthesize build/harmonised/ctdc.parquet -o build/synthetic/release --epsilon 4 "
+             "--ledger build/synthetic/privacy-ledger.json --budget 12 [--layout ctdc-synthetic]",
+             "ctdc publish build/synthetic/release/records.parquet -o build/synthetic/published",
+             "```", ""]
+    for name in ("privacy.md", "utility.md"):
+        page = ctx.synthetic / name if ctx.synthetic else None
+        if page is not None and page.is_file():
+            text = page.read_text(encoding="utf-8")
+            lines += ["#" + line if line.startswith("#") else line
+                      for line in text.splitlines()]
+            lines.append("")
+    return {"synthetic.md": "\n".join(lines)}
+
+
 NAV: list[Section] = [
     Section("Home", home),
     Section("Vocabulary", vocabulary_pages),
@@ -432,6 +457,7 @@ NAV: list[Section] = [
     Section("Conflicts", conflicts),
     Section("Dashboard", dashboard),
     Section("De-identification", deidentification),
+    Section("Synthetic release", synthetic_release),
     Section("Versions and changes", versions),
     Section("Rules", _generated("rules", "rules")),
     Section("Crosswalk format", _generated("crosswalk-format", "crosswalk-format")),
@@ -466,7 +492,7 @@ def config(docs_dir: Path, site_dir: Path, nav: list[Any]) -> dict[str, Any]:
 
 
 def build(output: Path, dashboards: list[tuple[str, Path]] | None = None,
-          release: Path | None = None) -> int:
+          release: Path | None = None, synthetic: Path | None = None) -> int:
     """Build the site into ``output``; returns the number of pages."""
     try:
         from mkdocs.commands.build import build as mkdocs_build
@@ -479,7 +505,8 @@ def build(output: Path, dashboards: list[tuple[str, Path]] | None = None,
     from ctdc_schema import vocabulary
     from ctdc_schema.crosswalk.loader import load_valid
 
-    ctx = Context(load_valid(), vocabulary.load(), list(dashboards or []), release)
+    ctx = Context(load_valid(), vocabulary.load(), list(dashboards or []), release,
+                  synthetic)
     with tempfile.TemporaryDirectory(prefix="ctdc-site-") as tmp:
         docs = Path(tmp) / "docs"
         nav: list[Any] = []

@@ -150,6 +150,16 @@ def read_harmonised(con: Any, path: Path) -> Any:
                      ".jsonl or .csv")
 
 
+def read_records(con: Any, path: Path) -> Any:
+    """:func:`read_harmonised`, refusing data that is not harmonised records (no
+    ``source_id``), as every release command does."""
+    relation = read_harmonised(con, path)
+    if "source_id" not in relation.columns:
+        raise InputError("not a harmonised dataset: no column source_id (write one with "
+                         "`ctdc transform`)", path)
+    return relation
+
+
 def _counts(con: Any, figure: Figure) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
     """Counts per (group, category) and denominators per group, for every source and for all
     sources together. Column names come from the fixed figure list, never from input."""
@@ -202,8 +212,10 @@ def _table(con: Any, figure: Figure, min_count: int) -> Table:
     return table
 
 
-def compute(path: Path, min_count: int = MIN_COUNT) -> Dashboard:
-    """Every figure of the harmonised dataset at ``path``."""
+def compute(path: Path, min_count: int = MIN_COUNT,
+            figures: Sequence[str] | None = None) -> Dashboard:
+    """Every figure of the harmonised dataset at ``path``; with ``figures``, those of them
+    whose slot the data holds (a synthetic release may hold a few slots only)."""
     import duckdb
 
     if min_count < 1:
@@ -211,12 +223,16 @@ def compute(path: Path, min_count: int = MIN_COUNT) -> Dashboard:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     relation = read_harmonised(con, path)
-    missing = sorted({f.slot for f in FIGURES} - set(relation.columns))
-    if missing:
-        raise InputError(f"not a harmonised dataset: no column {', '.join(missing)} "
+    chosen = [f for f in FIGURES if figures is None or f.name in figures]
+    if figures is not None:
+        chosen = [f for f in chosen if f.slot in relation.columns]
+    missing = sorted({f.slot for f in chosen} - set(relation.columns))
+    if missing or "source_id" not in relation.columns:
+        raise InputError(f"not a harmonised dataset: no column "
+                         f"{', '.join(missing or ['source_id'])} "
                          "(write one with `ctdc transform`)", path)
     relation.create_view("data")
-    return Dashboard([_table(con, figure, min_count) for figure in FIGURES], min_count,
+    return Dashboard([_table(con, figure, min_count) for figure in chosen], min_count,
                      path.name)
 
 

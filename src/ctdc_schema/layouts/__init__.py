@@ -7,12 +7,16 @@ release keep their scripts. ``ctdc transform --layout NAME`` picks one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ctdc_schema.errors import UsageError
 
-NAMES = ("ctdc-public",)
+if TYPE_CHECKING:
+    from ctdc_schema.datamodel.crosswalk import Crosswalk
+
+NAMES = ("ctdc-public", "ctdc-synthetic")
 
 
 class Layout(Protocol):
@@ -31,4 +35,36 @@ def get(name: str) -> Layout:
         from ctdc_schema.layouts.ctdc_public import LAYOUT
 
         return LAYOUT
+    if name == "ctdc-synthetic":
+        from ctdc_schema.layouts.ctdc_synthetic import LAYOUT as SYNTHETIC
+
+        return SYNTHETIC
     raise UsageError(f"--layout must be one of {', '.join(NAMES)}, not '{name}'")
+
+
+@cache
+def bundled(source: str) -> Crosswalk:
+    """The latest bundled crosswalk of ``source``, which a layout reads backwards."""
+    from ctdc_schema.harmonise import crosswalks_by_source
+
+    versions = crosswalks_by_source(None, {source}).get(source)
+    if not versions:
+        raise UsageError(f"the {source} crosswalk is not installed")
+    return max(versions, key=lambda cw: cw.valid_from)
+
+
+class CrosswalkLayout:
+    """A layout whose codes come from a crosswalk: the bundled one of :attr:`source` unless
+    one is given."""
+
+    name = ""
+    source = ""
+
+    def __init__(self, crosswalk: Crosswalk | None = None) -> None:
+        self._crosswalk = crosswalk
+
+    @property
+    def crosswalk(self) -> Crosswalk:
+        if self._crosswalk is None:
+            self._crosswalk = bundled(self.source)
+        return self._crosswalk

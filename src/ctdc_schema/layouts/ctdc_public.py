@@ -34,13 +34,13 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ctdc_schema.datamodel.crosswalk import Crosswalk, Variable
+from ctdc_schema.datamodel.crosswalk import Variable
 from ctdc_schema.engine.plan import lit
 from ctdc_schema.errors import UsageError
+from ctdc_schema.layouts import CrosswalkLayout
 
 #: the first header cell of the release: its terms of use, not a column name
 TERMS = ("By using this data you agree to the Terms of Use: "
@@ -110,19 +110,11 @@ class _Column:
     sql: str
 
 
-class CtdcPublicLayout:
+class CtdcPublicLayout(CrosswalkLayout):
     """The layout; its codes come from the bundled ``ctdc-public`` crosswalk (latest)."""
 
     name = "ctdc-public"
-
-    def __init__(self, crosswalk: Crosswalk | None = None) -> None:
-        self._crosswalk = crosswalk
-
-    @property
-    def crosswalk(self) -> Crosswalk:
-        if self._crosswalk is None:
-            self._crosswalk = _bundled()
-        return self._crosswalk
+    source = SOURCE
 
     def columns(self, con: Any) -> list[_Column]:
         """The column expressions; the codes they need are set as DuckDB variables."""
@@ -247,16 +239,6 @@ def _by_source(coding: Coding, index: int) -> str:
     cases = " ".join(f"WHEN {lit(source)} THEN {_cell(cells[index])}"
                      for source, cells in sorted(coding.items()))
     return f"CASE CAST(r.data_source_type AS VARCHAR) {cases} END" if cases else "NULL"
-
-
-@cache
-def _bundled() -> Crosswalk:
-    from ctdc_schema.harmonise import crosswalks_by_source
-
-    versions = crosswalks_by_source(None, {SOURCE}).get(SOURCE)
-    if not versions:
-        raise UsageError(f"the {SOURCE} crosswalk is not installed")
-    return max(versions, key=lambda cw: cw.valid_from)
 
 
 LAYOUT = CtdcPublicLayout()
