@@ -251,6 +251,12 @@ def test_publish_says_the_release_is_synthetic(release: Path, tmp_path: Path,
     assert run(["publish", str(tmp_path / "fake" / "r.parquet"), "-o", str(tmp_path / "x")]) \
         == 2
     assert "are not all synthetic_differential_privacy" in capsys.readouterr().err
+    # ... and so is one that describes other records (here: one record fewer)
+    pd.read_parquet(release / "records.parquet").iloc[1:].to_parquet(
+        tmp_path / "fake" / "r.parquet")
+    assert run(["publish", str(tmp_path / "fake" / "r.parquet"), "-o", str(tmp_path / "x")]) \
+        == 2
+    assert "describes" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
@@ -259,12 +265,59 @@ def test_publish_says_the_release_is_synthetic(release: Path, tmp_path: Path,
     (["--epsilon", "1", "-c", "no_such_slot"], "'no_such_slot' is not a column"),
     (["--epsilon", "1", "--delta", "2"], "--delta must be between 0 and 1"),
     ([], "give DATA, -o DIR and --epsilon"),
+    (["--epsilon", "1", "--budget", "5"], "--budget declares the budget of a --ledger"),
+    (["--epsilon", "1", "-c", "vocabulary_version"], "describes the release, not the person"),
 ])
 def test_usage_errors(harmonised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                       arguments: list[str], message: str) -> None:
     assert run(["synthesize", str(harmonised), "-o", str(tmp_path / "out"), *arguments]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_bad_input_is_an_input_error_and_writes_nothing(
+        harmonised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # pac-synth panics (a Rust panic) when the noisy record count of tiny data is negative
+    tiny = tmp_path / "tiny.parquet"
+    pq.write_table(pa.table({"source_id": ["ngo"] * 3, "gender": ["female", "male", "male"]}),
+                   tiny)
+    assert run(["synthesize", str(tiny), "-o", str(tmp_path / "out"), "--epsilon", "0.1"]) == 2
+    assert "too few for the noise" in capsys.readouterr().err
+    # a list slot that holds text
+    text = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"source_id": ["ngo"] * 20, "labour_sectors": ["x"] * 20}), text)
+    assert run(["synthesize", str(text), "-o", str(tmp_path / "out"), "--epsilon", "1"]) == 2
+    assert "column labour_sectors holds VARCHAR, not a list" in capsys.readouterr().err
+    # a ledger whose deltas are not numbers is refused before anything is written
+    ledger = tmp_path / "ledger.json"
+    ledger.write_text('{"budget": 10, "releases": [{"epsilon": 1, "delta": null}]}')
+    assert run(["synthesize", str(harmonised), "-o", str(tmp_path / "out"), "--epsilon", "1",
+                "--ledger", str(ledger)]) == 2
+    assert "not a privacy ledger" in capsys.readouterr().err
+    # the output folder may not hold what the run reads: it is replaced whole
+    (tmp_path / "out").mkdir()
+    ledger.write_text('{"budget": 10, "releases": []}')
+    inside = tmp_path / "out" / "ledger.json"
+    inside.write_text(ledger.read_text())
+    assert run(["synthesize", str(harmonised), "-o", str(tmp_path / "out"), "--epsilon", "1",
+                "--ledger", str(inside)]) == 2
+    assert "which this run reads" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json", "out", "text.parquet",
+                                                          "tiny.parquet"]
+
+
+def test_a_new_release_replaces_the_folder_whole(harmonised: Path, tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    assert run(["synthesize", str(harmonised), "-o", str(out), "--epsilon", "2", "-c",
+                "gender", "--layout", "ctdc-synthetic"]) == 0
+    assert (out / "records.csv").is_file()
+    assert run(["synthesize", str(harmonised), "-o", str(out), "--epsilon", "2", "-c",
+                "gender"]) == 0
+    assert not (out / "records.csv").exists()  # nothing left of the previous release
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["release"]
 
 
 def test_the_site_page_shows_the_statement_and_the_utility(release: Path) -> None:

@@ -57,11 +57,14 @@ class Ledger:
             declared = float(document["budget"])
             releases = list(document.get("releases", []))
             spent = [float(r["epsilon"]) for r in releases]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            deltas = [float(r.get("delta", 0.0)) for r in releases]
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise InputError(f"not a privacy ledger: {type(exc).__name__}", path) from None
         if not (math.isfinite(declared) and declared > 0) or \
-                not all(math.isfinite(e) and e > 0 for e in spent):
-            raise InputError("not a privacy ledger: budget and epsilons must be above 0", path)
+                not all(math.isfinite(e) and e > 0 for e in spent) or \
+                not all(0 <= d < 1 for d in deltas):
+            raise InputError("not a privacy ledger: the budget and each epsilon must be above "
+                             "0, each delta in [0, 1)", path)
         if budget is not None and budget != declared:
             raise UsageError(f"{path} declares a budget of {declared:g}, not {budget:g}: the "
                              "budget is the ledger's, change it there if you must")

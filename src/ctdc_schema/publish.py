@@ -20,6 +20,7 @@ which compares with the real data). Writes, into one folder:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -125,6 +126,13 @@ def publish(data: Path, output: Path, k: int = 11, publisher: Publisher | None =
             if methods != {"synthetic_differential_privacy"}:
                 raise UsageError(f"{data} has a privacy statement beside it, but its records "
                                  "are not all synthetic_differential_privacy ones")
+            # the statement must describe these records: their number and their columns
+            count = relation.count("*").fetchall()[0][0]
+            if count != privacy["records"] or not set(privacy["columns"]) <= set(columns):
+                raise UsageError(f"the privacy statement beside {data} describes "
+                                 f"{privacy['records']:,} records of "
+                                 f"{', '.join(privacy['columns'])}, not these {count:,}: "
+                                 "publish the records `ctdc synthesize` wrote beside it")
         ((records, first, last),) = relation.aggregate(
             "count(*), min(TRY_CAST(year_of_registration AS INTEGER)), "
             "max(TRY_CAST(year_of_registration AS INTEGER))").fetchall() \
@@ -208,12 +216,18 @@ def publish(data: Path, output: Path, k: int = 11, publisher: Publisher | None =
 def _privacy_statement(path: Path) -> dict[str, Any]:
     """The privacy statement beside a synthetic release (a usage error if it is not one)."""
     try:
-        statement = json.loads(path.read_text(encoding="utf-8"))
-        float(statement["epsilon"]), float(statement["delta"]), int(
-            statement["reporting_length"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        statement = dict(json.loads(path.read_text(encoding="utf-8")))
+        statement["epsilon"] = float(statement["epsilon"])
+        statement["delta"] = float(statement["delta"])
+        statement["reporting_length"] = int(statement["reporting_length"])
+        statement["records"] = int(statement["records"])
+        statement["columns"] = [str(c) for c in statement["columns"]]
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise UsageError(f"{path} is not a privacy statement of `ctdc synthesize`") from None
-    return dict(statement)
+    if not (math.isfinite(statement["epsilon"]) and statement["epsilon"] > 0
+            and 0 < statement["delta"] < 1 and statement["reporting_length"] >= 1):
+        raise UsageError(f"{path}: epsilon must be above 0 and delta between 0 and 1")
+    return statement
 
 
 def _catalog(vocab: Vocabulary, who: Publisher, records: int, first: int | None,

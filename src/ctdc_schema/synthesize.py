@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -58,6 +59,8 @@ MECHANISM = ("DP aggregate-seeded synthesis (Synthetic Data Showcase, pac-synth)
              "noise on the counts of all attribute combinations up to the reporting length, "
              "record sensitivity bounded by a DP percentile, thresholds against fabricated "
              "combinations, then records sampled from the noisy counts")
+#: columns the release writes itself: never synthesised from the data
+PROVENANCE = ("vocabulary_version", "deidentification_method", "crosswalk_version", "release")
 #: harmonised columns whose value follows from the record's source (the crosswalk header)
 PER_SOURCE = ("data_source_type", "contributing_organisation", "unit_of_record",
               "legal_definition")
@@ -139,6 +142,9 @@ def columns_for(vocab: Vocabulary, available: Sequence[str],
             if info.annotations.get("disclosure") == "direct_identifier":
                 raise UsageError(f"--columns: '{slot}' is a direct identifier; it is never "
                                  "released")
+            if slot in PROVENANCE:
+                raise UsageError(f"--columns: '{slot}' describes the release, not the person; "
+                                 "the release writes its own")
     else:
         chosen = [s for s in [*slots_marked(vocab, "quasi_identifier"),
                               *slots_marked(vocab, "sensitive")] if s in available]
@@ -334,10 +340,12 @@ def synthesize(data: Path, output: Path, epsilon: float, delta: float | None = N
                ledger: Path | None = None, budget: float | None = None,
                layout: str | None = None, schema: Path | str | None = None,
                list_coding: str = "flags") -> SyntheticRelease:
-    """Write a DP synthetic release of the harmonised ``data`` into the folder ``output``."""
-    from ctdc_schema.engine.duckdb_engine import connect
-    from ctdc_schema.stats import read_records
-    from ctdc_schema.utility import utility_report
+    """Write a DP synthetic release of the harmonised ``data`` into the folder ``output``.
+
+    The whole release is built in a temporary folder beside ``output``; the ledger records it
+    before the folder takes ``output``'s place, so that no release is ever on disk without
+    being counted, and a failure leaves the previous folder as it was."""
+    import shutil
 
     if not (math.isfinite(epsilon) and 0 < epsilon <= 100):
         raise UsageError("--epsilon must be a number above 0 (and at most 100)")
@@ -349,6 +357,8 @@ def synthesize(data: Path, output: Path, epsilon: float, delta: float | None = N
         raise UsageError(f"--list-coding must be one of {', '.join(LIST_CODINGS)}")
     if fabrication not in FABRICATION:
         raise UsageError(f"--fabrication must be one of {', '.join(FABRICATION)}")
+    if budget is not None and ledger is None:
+        raise UsageError("--budget declares the budget of a --ledger; give --ledger FILE")
     try:
         import pacsynth  # noqa: F401
     except ImportError:
@@ -356,9 +366,46 @@ def synthesize(data: Path, output: Path, epsilon: float, delta: float | None = N
             from None
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output} is a file; give a folder")
+    inputs = [data] + ([ledger] if ledger is not None else [])
+    atomic.refuse_overwrite(output, inputs, folder=True)
+    inside = [item for item in inputs if Path(os.path.realpath(item)).is_relative_to(
+        os.path.realpath(output))]
+    if inside:
+        raise UsageError(f"-o {output} holds {inside[0]}, which this run reads: the release "
+                         "replaces the whole folder; choose another")
     book = Ledger.open(ledger, budget) if ledger is not None else None
     if book is not None:
         book.check(epsilon)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=".ctdc-synthetic-"))
+    try:
+        release = _build(data, staging, epsilon, delta, reporting_length, columns,
+                         fabrication, layout, schema, list_coding, book, output.name)
+        if book is not None:
+            book.save()  # counted before it is in place: a failure below over-counts, safely
+        previous = None
+        if output.exists():
+            previous = Path(tempfile.mkdtemp(dir=output.parent, prefix=".ctdc-previous-"))
+            output.replace(previous / "release")
+        staging.replace(output)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    release.files = [output / f.name for f in release.files]
+    return release
+
+
+def _build(data: Path, folder: Path, epsilon: float, delta: float | None,
+           reporting_length: int, columns: Sequence[str] | None, fabrication: str,
+           layout: str | None, schema: Path | str | None, list_coding: str,
+           book: Ledger | None, name: str) -> SyntheticRelease:
+    """The release, written into the (new, empty) ``folder``; recorded in ``book``."""
+    from ctdc_schema.engine.duckdb_engine import connect
+    from ctdc_schema.stats import read_records
+    from ctdc_schema.utility import markdown as utility_markdown
+    from ctdc_schema.utility import utility_report
+
     vocab = vocabulary.load(schema)
     con = connect()
     try:
@@ -367,13 +414,25 @@ def synthesize(data: Path, output: Path, epsilon: float, delta: float | None = N
         chosen = columns_for(vocab, available, columns)
         relation.create_view("records")
         types = dict(zip(available, map(str, relation.types), strict=True))
+        for slot in chosen:
+            if vocab.slots[slot].multivalued and not types[slot].endswith("[]") \
+                    and types[slot] != '"NULL"':
+                raise InputError(f"column {slot} holds {types[slot]}, not a list of values",
+                                 data)
         real = microdata(con, vocab, chosen)
         if sum(real.values()) == 0:
             raise InputError("the dataset holds no records", data)
         lists = [c for c in chosen if vocab.slots[c].multivalued] \
             if list_coding == "flags" else []
-        sampled, aggregates, protected, parameters = run_method(
-            real, chosen, lists, epsilon, delta, reporting_length, fabrication)
+        try:
+            sampled, aggregates, protected, parameters = run_method(
+                real, chosen, lists, epsilon, delta, reporting_length, fabrication)
+        except BaseException as exc:  # a Rust panic is a BaseException, not an Exception
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise InputError(f"pac-synth cannot synthesise these {sum(real.values()):,} "
+                             f"records at epsilon {epsilon:g} (too few for the noise: "
+                             f"{' '.join(str(exc).split())[:120]})", data) from None
         rows = clean_rows(vocab, chosen, sampled)
         del sampled
         per_source = _per_source(con, available)
@@ -399,42 +458,31 @@ def synthesize(data: Path, output: Path, epsilon: float, delta: float | None = N
                     "a list known to be empty)."),
                    "Counts of rare combinations are noisy, and some combinations in the "
                    "synthetic records never occur in the data (see the utility report)."])
-        output.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=output, prefix=".ctdc-") as tmp:
-            part = Path(tmp) / "records.parquet"
-            synthetic.write_parquet(str(part))
-            report = utility_report(con, vocab, chosen, real, Counter(rows), data,
-                                    Path(tmp) / "records.parquet", reporting_length)
-            part.replace(output / "records.parquet")
-        files = [output / "records.parquet"]
+        synthetic.write_parquet(str(folder / "records.parquet"))
+        report = utility_report(con, vocab, chosen, real, Counter(rows), data,
+                                folder / "records.parquet", reporting_length)
+        files = [folder / "records.parquet"]
         if layout is not None:
-            files.append(_write_layout(con, layout, output))
+            files.append(_write_layout(con, layout, folder))
     finally:
         con.close()
-    write_aggregates(aggregates, output / "aggregates.csv")
+    write_aggregates(aggregates, folder / "aggregates.csv")
     if book is not None:
-        statement.ledger = book.record(epsilon, used_delta, statement, output)
-    atomic.write_text(output / "privacy.json", json.dumps(statement.to_dict(), indent=1) + "\n")
-    atomic.write_text(output / "privacy.md", statement.markdown())
-    from ctdc_schema.utility import markdown as utility_markdown
-
-    atomic.write_text(output / "utility.json", json.dumps(report, indent=1) + "\n")
-    atomic.write_text(output / "utility.md", utility_markdown(report, statement))
-    if book is not None:
-        book.save()
-    files += [output / n for n in ("aggregates.csv", "privacy.json", "privacy.md",
+        statement.ledger = book.record(epsilon, used_delta, statement, Path(name))
+    atomic.write_text(folder / "privacy.json", json.dumps(statement.to_dict(), indent=1) + "\n")
+    atomic.write_text(folder / "privacy.md", statement.markdown())
+    atomic.write_text(folder / "utility.json", json.dumps(report, indent=1) + "\n")
+    atomic.write_text(folder / "utility.md", utility_markdown(report, statement))
+    files += [folder / n for n in ("aggregates.csv", "privacy.json", "privacy.md",
                                    "utility.json", "utility.md")]
     return SyntheticRelease(statement, report, files)
 
 
-def _write_layout(con: Any, name: str, output: Path) -> Path:
+def _write_layout(con: Any, name: str, folder: Path) -> Path:
     from ctdc_schema import layouts
 
-    target = output / "records.csv"
-    chosen = layouts.get(name)
-    part = output / ".records.csv.part"
-    chosen.write(con, "synthetic_records", [], part)
-    part.replace(target)
+    target = folder / "records.csv"
+    layouts.get(name).write(con, "synthetic_records", [], target)
     return target
 
 
