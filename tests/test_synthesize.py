@@ -291,6 +291,11 @@ def test_bad_input_is_an_input_error_and_writes_nothing(
     pq.write_table(pa.table({"source_id": ["ngo"] * 20, "labour_sectors": ["x"] * 20}), text)
     assert run(["synthesize", str(text), "-o", str(tmp_path / "out"), "--epsilon", "1"]) == 2
     assert "column labour_sectors holds VARCHAR, not a list" in capsys.readouterr().err
+    # a value holding the aggregates' separator
+    semi = tmp_path / "semi.parquet"
+    pq.write_table(pa.table({"source_id": ["ngo"] * 20, "gender": ["female;male"] * 20}), semi)
+    assert run(["synthesize", str(semi), "-o", str(tmp_path / "out"), "--epsilon", "1"]) == 2
+    assert "column gender holds a value with ';' (female;male)" in capsys.readouterr().err
     # a ledger whose deltas are not numbers is refused before anything is written
     ledger = tmp_path / "ledger.json"
     ledger.write_text('{"budget": 10, "releases": [{"epsilon": 1, "delta": null}]}')
@@ -305,8 +310,8 @@ def test_bad_input_is_an_input_error_and_writes_nothing(
     assert run(["synthesize", str(harmonised), "-o", str(tmp_path / "out"), "--epsilon", "1",
                 "--ledger", str(inside)]) == 2
     assert "which this run reads" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json", "out", "text.parquet",
-                                                          "tiny.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json", "out", "semi.parquet",
+                                                          "text.parquet", "tiny.parquet"]
 
 
 def test_a_new_release_replaces_the_folder_whole(harmonised: Path, tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from typing import Any
 
 from ctdc_schema import __version__, atomic, vocabulary
 from ctdc_schema.deidentify import slots_marked
-from ctdc_schema.errors import InputError, UsageError
+from ctdc_schema.errors import InputError, UsageError, excerpt
 from ctdc_schema.privacy_ledger import Ledger
 from ctdc_schema.vocabulary import Vocabulary
 
@@ -165,8 +165,9 @@ def _ident(name: str) -> str:
 
 def microdata_sql(vocab: Vocabulary, columns: Sequence[str]) -> str:
     """SELECT list that turns harmonised records (view ``records``) into the method's
-    microdata: every cell text, absence empty, a list as its sorted values joined by ``;`` or
-    ``none`` when known to be empty."""
+    microdata: every cell text, absence empty, a list as its values joined by ``;`` (in
+    vocabulary order once :func:`clean_rows` has seen them) or ``none`` when known to be
+    empty."""
     selects = []
     for slot in columns:
         quoted = _ident(slot)
@@ -180,14 +181,23 @@ def microdata_sql(vocab: Vocabulary, columns: Sequence[str]) -> str:
     return ", ".join(selects)
 
 
-def microdata(con: Any, vocab: Vocabulary, columns: Sequence[str]) -> Counter[tuple[str, ...]]:
-    """The distinct microdata rows of the view ``records`` with their counts."""
+def microdata(con: Any, vocab: Vocabulary, columns: Sequence[str],
+              data: Path | None = None) -> Counter[tuple[str, ...]]:
+    """The distinct microdata rows of the view ``records`` (read from ``data``) with their
+    counts."""
     rows = con.execute(f"SELECT {microdata_sql(vocab, columns)}, count(*) FROM records "
                        "GROUP BY ALL").fetchall()
     found: Counter[tuple[str, ...]] = Counter()
     for key, count in zip(clean_rows(vocab, columns, [r[:-1] for r in rows]), rows,
                           strict=True):
         found[key] += int(count[-1])  # lists in vocabulary order, as the synthetic ones
+    single = [i for i, slot in enumerate(columns) if not vocab.slots[slot].multivalued]
+    for row in found:  # the aggregates join a combination's attributes with ";"
+        for i in single:
+            if SEPARATOR in row[i]:
+                raise InputError(f"column {columns[i]} holds a value with '{SEPARATOR}' "
+                                 f"({excerpt(row[i])}), which the DP aggregates use between "
+                                 "attributes: harmonise the data with `ctdc transform`", data)
     return found
 
 
@@ -419,7 +429,7 @@ def _build(data: Path, folder: Path, epsilon: float, delta: float | None,
                     and types[slot] != '"NULL"':
                 raise InputError(f"column {slot} holds {types[slot]}, not a list of values",
                                  data)
-        real = microdata(con, vocab, chosen)
+        real = microdata(con, vocab, chosen, data)
         if sum(real.values()) == 0:
             raise InputError("the dataset holds no records", data)
         lists = [c for c in chosen if vocab.slots[c].multivalued] \
