@@ -163,8 +163,8 @@ def test_everything_but_the_noise_is_reproducible(harmonised: Path, tmp_path: Pa
         if not draw:
             draw["result"] = method(*args)
         rows, aggregates, protected, parameters = draw["result"]
-        return list(reversed(rows)), dict(reversed(list(aggregates.items()))), protected, \
-            parameters
+        return Counter(dict(reversed(list(rows.items())))), \
+            dict(reversed(list(aggregates.items()))), protected, parameters
 
     monkeypatch.setattr(synthesize, "run_method", once)
     first, second = tmp_path / "a", tmp_path / "b"

@@ -26,6 +26,7 @@ defect. What is reproducible is everything around it (:func:`records_from_microd
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -213,12 +214,14 @@ def _parameters(epsilon: float, delta: float | None, reporting_length: int,
     return builder.build()
 
 
-def run_method(rows: Counter[tuple[str, ...]], columns: Sequence[str], lists: Sequence[str],
-               epsilon: float, delta: float | None, reporting_length: int, fabrication: str
-               ) -> tuple[list[list[str]], dict[str, int], int, Any]:
-    """pac-synth on the microdata: (synthetic rows, DP aggregates, DP number of records, the
-    parameters used). Rows are handed over by reference (one list per distinct row), so
-    10^6 records cost the references, not 10^6 copies."""
+def run_method(rows: Counter[tuple[str, ...]], vocab: Vocabulary, columns: Sequence[str],
+               lists: Sequence[str], epsilon: float, delta: float | None,
+               reporting_length: int, fabrication: str
+               ) -> tuple[Counter[tuple[str, ...]], dict[str, int], int, Any]:
+    """pac-synth on the microdata: (the synthetic rows, distinct and counted, in the microdata
+    coding; the DP aggregates; the DP number of records; the parameters used). Rows are handed
+    over by reference (one list per distinct row) and taken back counted, so that 10^6 records
+    cost their distinct rows, not 10^6 copies."""
     import pacsynth
 
     raw: list[list[str]] = [list(columns)]
@@ -232,12 +235,19 @@ def run_method(rows: Counter[tuple[str, ...]], columns: Sequence[str], lists: Se
     parameters = _parameters(epsilon, delta, reporting_length, fabrication)
     synthesizer = pacsynth.DpAggregateSeededSynthesizer(parameters)
     synthesizer.fit(dataset)
+    del dataset
     protected = int(synthesizer.get_dp_number_of_records())
     aggregates = {str(k): int(v) for k, v in synthesizer.get_dp_aggregates(SEPARATOR).items()}
     sampled = synthesizer.sample(protected, join_multi_value_columns=True)
-    header, body = sampled[0], sampled[1:]
-    order = [header.index(c) for c in columns]
-    return [[record[i] for i in order] for record in body], aggregates, protected, parameters
+    order = [sampled[0].index(c) for c in columns]
+    counted = Counter(tuple(record[i] for i in order) for record in itertools.islice(
+        sampled, 1, None))
+    del sampled
+    synthetic: Counter[tuple[str, ...]] = Counter()
+    for key, count in zip(clean_rows(vocab, columns, list(counted)), counted.values(),
+                          strict=True):
+        synthetic[key] += count
+    return synthetic, aggregates, protected, parameters
 
 
 def _clean_list(cell: str, order: dict[str, int]) -> str:
@@ -262,8 +272,8 @@ def clean_rows(vocab: Vocabulary, columns: Sequence[str], rows: Sequence[Sequenc
 
 
 def records_from_microdata(con: Any, vocab: Vocabulary, columns: Sequence[str],
-                           rows: Sequence[Sequence[str]], per_source: dict[str, dict[str, Any]],
-                           types: dict[str, str]) -> Any:
+                           rows: Counter[tuple[str, ...]],
+                           per_source: dict[str, dict[str, Any]], types: dict[str, str]) -> Any:
     """Harmonised records (a DuckDB relation, sorted) from synthetic microdata rows: the
     inverse of :func:`microdata_sql`, typed as the input was, with the columns that follow
     from the record's source and the release's provenance. Values reach DuckDB as data
@@ -271,7 +281,9 @@ def records_from_microdata(con: Any, vocab: Vocabulary, columns: Sequence[str],
     from ctdc_schema.deidentify import _table
 
     lists = [c for c in columns if vocab.slots[c].multivalued]
-    _table(con, "synthetic", {f"c{i}": [r[i] for r in rows] for i in range(len(columns))})
+    distinct = sorted(rows)
+    _table(con, "synthetic", {**{f"c{i}": [r[i] for r in distinct] for i in range(len(columns))},
+                              "n": [rows[r] for r in distinct]})
     known = [c for c in PER_SOURCE if any(c in info for info in per_source.values())]
     joined = "source_id" in columns and bool(known)
     if joined:
@@ -302,7 +314,7 @@ def records_from_microdata(con: Any, vocab: Vocabulary, columns: Sequence[str],
     order = ", ".join(f"y.c{i}" for i in range(len(columns)))
     parameters = [vocab.version] if "vocabulary_version" in vocab.slots else []
     con.execute(f"CREATE TEMP TABLE synthetic_records AS SELECT {', '.join(selects)} "
-                f"FROM synthetic y{join} ORDER BY {order}", parameters)
+                f"FROM synthetic y CROSS JOIN range(y.n){join} ORDER BY {order}", parameters)
     return con.table("synthetic_records")
 
 
@@ -435,16 +447,14 @@ def _build(data: Path, folder: Path, epsilon: float, delta: float | None,
         lists = [c for c in chosen if vocab.slots[c].multivalued] \
             if list_coding == "flags" else []
         try:
-            sampled, aggregates, protected, parameters = run_method(
-                real, chosen, lists, epsilon, delta, reporting_length, fabrication)
+            rows, aggregates, protected, parameters = run_method(
+                real, vocab, chosen, lists, epsilon, delta, reporting_length, fabrication)
         except BaseException as exc:  # a Rust panic is a BaseException, not an Exception
             if type(exc).__name__ != "PanicException":
                 raise
             raise InputError(f"pac-synth cannot synthesise these {sum(real.values()):,} "
                              f"records at epsilon {epsilon:g} (too few for the noise: "
                              f"{' '.join(str(exc).split())[:120]})", data) from None
-        rows = clean_rows(vocab, chosen, sampled)
-        del sampled
         per_source = _per_source(con, available)
         synthetic = records_from_microdata(con, vocab, chosen, rows, per_source, types)
         flags = sorted({a.split(":", 1)[0] for k in aggregates for a in k.split(SEPARATOR)
@@ -469,7 +479,7 @@ def _build(data: Path, folder: Path, epsilon: float, delta: float | None,
                    "Counts of rare combinations are noisy, and some combinations in the "
                    "synthetic records never occur in the data (see the utility report)."])
         synthetic.write_parquet(str(folder / "records.parquet"))
-        report = utility_report(con, vocab, chosen, real, Counter(rows), data,
+        report = utility_report(con, vocab, chosen, real, rows, data,
                                 folder / "records.parquet", reporting_length)
         files = [folder / "records.parquet"]
         if layout is not None:
