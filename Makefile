@@ -65,13 +65,16 @@ generate: $(STAMP)
 
 ## make bench: the spec benchmarks, the engine against the I/O floor at 10^6 rows, and
 ##             de-identification against the naive baseline and anjana (in its own venv:
-##             anjana pins numpy, pandas and pycanon exactly) (make bench ROWS=1e7 for more)
+##             anjana pins numpy, pandas and pycanon exactly), and the DP synthetic release at
+##             10^5 and 10^6 records (about 45 min: pac-synth samples on one core)
+##             (make bench ROWS=1e7 for more)
 ROWS ?= 1e6
 ANJANA := bench/.venv-anjana
 bench: $(STAMP) $(ANJANA)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/engine.py --rows $(ROWS)
 	$(BIN)/python bench/deidentify.py --rows $(ROWS)
+	$(BIN)/python bench/synthesize.py
 
 $(ANJANA)/.installed:
 	$(PYTHON) -m venv $(ANJANA)
