@@ -73,6 +73,7 @@ ANJANA := bench/.venv-anjana
 bench: $(STAMP) $(ANJANA)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/engine.py --rows $(ROWS)
+	$(BIN)/python bench/profile.py --rows $(ROWS)
 	$(BIN)/python bench/deidentify.py --rows $(ROWS)
 	$(BIN)/python bench/synthesize.py
 

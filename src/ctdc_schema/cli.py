@@ -469,6 +469,45 @@ def overlap(
     typer.echo(table.render_text() if output_format == "text" else table.render_json(), nl=False)
 
 
+@app.command(short_help="What an export holds, column by column.")
+def profile(
+    export: Annotated[
+        Path | None, typer.Argument(metavar="EXPORT", show_default=False, hidden=True),
+    ] = None,
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Report format."),
+    ] = TableFormat.text,
+    top: Annotated[int, typer.Option("--top", min=1, max=1000,
+                                     help="Most frequent codes shown per column.")] = 10,
+    delimiter: Annotated[str | None, typer.Option(
+        "--delimiter", metavar="CHAR", help="Field delimiter (default: sniffed).")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", metavar="NAME", help="Text encoding (default: UTF-8, BOM aware).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Write the report here (- is stdout)."),
+    ] = None,
+) -> None:
+    """Per column of EXPORT (CSV, TSV, XLSX, JSON Lines, Parquet): a type guess, fill rate,
+    distinct codes, the most frequent codes, date formats that parse, multi-select separators
+    that fit, and codes that look like "no information". The first step of a crosswalk.
+    """
+    from ctdc_schema import atomic
+    from ctdc_schema import profile as profile_module
+
+    if export is None:
+        raise UsageError("give the EXPORT to profile")
+    found = profile_module.profile(export, delimiter, encoding, top)
+    text = found.text(top) if output_format == "text" else \
+        json.dumps(found.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    if output is None or str(output) == "-":
+        typer.echo(text, nl=False)
+    else:
+        atomic.refuse_overwrite(output, [export])
+        atomic.write_text(output, text)
+
+
 @app.command(short_help="Harmonise exports into vocabulary records.")
 def transform(
     export: Annotated[
