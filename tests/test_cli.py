@@ -70,7 +70,7 @@ def test_bare_ctdc_and_dash_h_print_the_help(capsys: pytest.CaptureFixture[str])
     # one line per command, none cut off with "..."
     commands = out.split("Commands:\n")[1].splitlines()
     assert [line.split()[0] for line in commands] == [
-        "generate", "validate", "diff", "changelog", "rules", "overlap", "profile", "transform", "schema", "stats",
+        "generate", "validate", "diff", "changelog", "rules", "overlap", "profile", "scaffold", "transform", "schema", "stats",
         "deidentify", "synthesize", "publish",
         "docs", "export"]
     assert not any(line.endswith("...") for line in commands), commands

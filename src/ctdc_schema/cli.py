@@ -508,6 +508,63 @@ def profile(
         atomic.write_text(output, text)
 
 
+@app.command(short_help="Draft a crosswalk from a new source's export.")
+def scaffold(
+    export: Annotated[
+        Path | None, typer.Argument(metavar="EXPORT", show_default=False, hidden=True),
+    ] = None,
+    source: Annotated[str | None, typer.Option(
+        "--source", "-s", metavar="ID", help="The new source's id (lower case, digits, -).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Where the draft goes, e.g. crosswalks/ID/1.0.0.yaml "
+                                       "(default: stdout); never over an existing file."),
+    ] = None,
+    delimiter: Annotated[str | None, typer.Option(
+        "--delimiter", metavar="CHAR", help="Field delimiter (default: sniffed).")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", metavar="NAME", help="Text encoding (default: UTF-8, BOM aware).")
+    ] = None,
+    update: Annotated[Path | None, typer.Option(
+        "--update", metavar="CROSSWALK", help="Add the codes of EXPORT that CROSSWALK does "
+                                              "not map yet, as TODO entries, in place.")
+    ] = None,
+    schema: SchemaOption = None,
+) -> None:
+    """Write a draft crosswalk for EXPORT: every column matched to a slot where the evidence
+    is good, every code seen with a proposed value and its evidence, TODO where only the
+    steward can decide (`ctdc validate` warns on each, CW119). With --update, add a new
+    delivery's unmapped codes to an existing crosswalk instead (only new lines change).
+    """
+    from ctdc_schema import atomic
+    from ctdc_schema import scaffold as scaffold_module
+
+    if export is not None and update is not None:
+        if source is not None or output is not None:
+            raise UsageError("--update writes the crosswalk in place: give no --source or -o")
+        atomic.refuse_overwrite(update, [export])
+        text, added = scaffold_module.update(export, update, delimiter, encoding, schema)
+        if added:
+            atomic.write_text(update, text)
+        for column, code in added:
+            typer.echo(f"{update}: added {column} code {json.dumps(code)[:60]} (TODO)",
+                       err=True)
+        typer.echo(f"{len(added)} new code(s) added to {update}", err=True)
+        return
+    if export is None or source is None:
+        raise UsageError("give the EXPORT and --source ID (or --update CROSSWALK)")
+    text = scaffold_module.scaffold(export, source, delimiter, encoding, schema)
+    if output is None or str(output) == "-":
+        typer.echo(text, nl=False)
+        return
+    if output.exists():
+        raise UsageError(f"{output} exists: a draft never replaces a crosswalk")
+    atomic.write_text(output, text)
+    typer.echo(f"wrote a draft crosswalk to {output}; `ctdc validate {output}` lists its "
+               "TODOs", err=True)
+
+
 @app.command(short_help="Harmonise exports into vocabulary records.")
 def transform(
     export: Annotated[

@@ -62,9 +62,12 @@ class Profile:
     rows: int
     columns: list[Column]
     rejected_rows: int = 0
+    #: the delimiter a delimited file was read with
+    delimiter: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "rows": self.rows, "rejected_rows": self.rejected_rows,
+                "delimiter": self.delimiter,
                 "columns": [{**asdict(c), "fill_rate": round(c.fill_rate, 4),
                              "top": [{"code": code, "count": n} for code, n in c.top],
                              "missing_codes": [{"code": code, "count": n}
@@ -135,7 +138,8 @@ def profile(path: Path, delimiter: str | None = None, encoding: str | None = Non
             # a date's or a number's own punctuation is no multi-select separator
             separators=separators.get(i, []) if kind == "text" else [],
             missing_codes=missing.get(i, [])))
-    return Profile(str(path), opened.rows, found, len(opened.rejected))
+    return Profile(str(path), opened.rows, found, len(opened.rejected),
+                   opened.dialect[1] if opened.dialect else None)
 
 
 def _column_stats(con: Any) -> dict[int, tuple[int, int, int, int, int]]:

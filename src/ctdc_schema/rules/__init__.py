@@ -56,6 +56,7 @@ def load_all() -> None:
         crosssource,
         data,
         definitions,
+        drafts,
         identity,
         parsing,
         variables,

