@@ -22,10 +22,10 @@ CTDC_2017_FULL = SHARED_DATA / "ctdc_global_2017_sample.csv"
 #: (work in progress: the issue's target is 0.8 for each; these floors are what the drafts
 #: reach today, so that a change that loses ground fails)
 CASES = [
-    ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.5),
-    ("iom", ROOT / "examples" / "iom" / "case_export.csv", 0.7),
+    ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.65),
+    ("iom", ROOT / "examples" / "iom" / "case_export.csv", 0.8),
     ("ctdc-public", CTDC_2020_FULL if CTDC_2020_FULL.is_file() else CTDC_2020, 0.9),
-    *([("ctdc-public-2017", CTDC_2017_FULL, 0.7)] if CTDC_2017_FULL.is_file() else []),
+    *([("ctdc-public-2017", CTDC_2017_FULL, 0.85)] if CTDC_2017_FULL.is_file() else []),
 ]
 Mapping = dict[tuple[str, str], set[str]]
 #: warnings a draft may carry beside its TODOs (a rule that wants a steward's note)

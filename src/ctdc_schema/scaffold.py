@@ -41,15 +41,35 @@ MAX_CODES = 500
 FUZZY = 86
 #: share of a column's filled cells its codes must explain for a code-based slot match
 CODES_EXPLAINED = 0.34
+#: the same for a multi-select column (its cells may hold values of several slots and labels
+#: no vocabulary spells, such as a hotline's venues)
+MULTI_EXPLAINED = 0.1
 #: share of codes pycountry must resolve for the country transform
 COUNTRIES = 0.6
 TODO = "TODO"
 
 
 def normal(text: str) -> str:
-    """A label compared without case, punctuation, spacing or camelCase."""
+    """A label compared without case, punctuation, spacing, camelCase or British spelling
+    (labour is labor)."""
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+    words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
+    return " ".join(w[:-3] + "or" if w.endswith("our") and len(w) > 5 else w for w in words)
+
+
+#: words that carry no meaning of their own in a label
+STOPWORDS = frozenset({"and", "or", "of", "the", "to", "a", "an", "in", "by", "for", "with",
+                       "other", "others", "not", "specified", "type", "types"})
+#: phrases that end a "no information" code ("Trafficking Type Not Specified")
+NO_INFORMATION = ("not specified", "unknown", "not known", "not provided", "not recorded",
+                  "not applicable")
+
+
+def says_unknown(code: str, missing: set[str]) -> bool:
+    """A code that means "no information": a known missing code, or one ending in such a
+    phrase."""
+    text = code.strip().lower()
+    return text in missing or normal(code).endswith(NO_INFORMATION)
 
 
 @dataclass
@@ -98,9 +118,32 @@ class Labels:
             for label, kind in kinds:
                 self.exact.setdefault(normal(label), (name, f"{kind} '{label}'"))
 
-    def knows(self, code: str) -> bool:
-        """Whether ``code`` is exactly one of the labels (the evidence a slot is chosen on)."""
-        return normal(code) in self.exact
+    def knows(self, code: str) -> float:
+        """How well ``code`` is one of the labels: 1 exactly, 0.5 when it contains one whole
+        or begins its words, else 0 (the evidence a slot and a separator are chosen on)."""
+        key = normal(code)
+        if key in self.exact:
+            return 1.0
+        return 0.5 if self._contained(key) is not None or self._prefixed(key) is not None \
+            else 0.0
+
+    def _contained(self, key: str) -> str | None:
+        """The longest label whose meaningful words all occur in ``key``
+        ("Factories & Manufacturing" holds "manufacturing")."""
+        words = set(key.split())
+        found = [label for label in self.exact
+                 if (meaning := set(label.split()) - STOPWORDS) and meaning <= words]
+        return max(found, key=len) if found else None
+
+    def _prefixed(self, key: str) -> str | None:
+        """A label with a word that starts with each meaningful word of ``key`` ("Sex" and
+        "sexual exploitation")."""
+        words = [w for w in key.split() if w not in STOPWORDS]
+        if not words or any(len(w) < 3 for w in words):
+            return None
+        found = [label for label in self.exact
+                 if all(any(t.startswith(w) for t in label.split()) for w in words)]
+        return min(found, key=len) if found else None
 
     def propose(self, code: str) -> tuple[str | None, str, bool]:
         """(target, evidence, exact) for one code."""
@@ -112,6 +155,11 @@ class Labels:
             return target, f"{why} of {target}", True
         if not key or not self.exact:
             return None, "", False
+        for rule, label in (("holds", self._contained(key)), ("starts", self._prefixed(key))):
+            if label is not None:
+                target, why = self.exact[label]
+                verb = "holds the words of" if rule == "holds" else "begins the words of"
+                return target, f"the code {verb} {why} of {target}", False
         best = process.extractOne(key, list(self.exact), scorer=fuzz.WRatio,
                                   score_cutoff=FUZZY)
         if best is None:
@@ -194,8 +242,13 @@ def draft_variables(found: Profile, vocab: Vocabulary, codes: dict[str, list[tup
     flags: dict[str, Draft] = {}
     taken: set[str] = set()
     claimed = {names[normal(c.name)][0] for c in found.columns if normal(c.name) in names}
+    renamed = _flag_groups(found, codes, vocab, labels, missing)
     for column in found.columns:
         seen = codes[column.name]
+        if column.name in renamed:
+            if renamed[column.name].columns[0] == column.name:
+                drafts.append(renamed[column.name])
+            continue
         bindings = vocab.resolve_column(column.name)
         flag = next((b for b in bindings if b.value is not None), None)
         if flag is not None:  # a CTDC flag column: one value of a grouped slot
@@ -217,6 +270,48 @@ def draft_variables(found: Profile, vocab: Vocabulary, codes: dict[str, list[tup
         if draft.extra is not None:
             drafts.append(draft.extra)
     return drafts
+
+
+#: the codes of a yes/no flag column (besides missing codes)
+FLAG_CODES = frozenset({"0", "1"})
+
+
+def _flag_groups(found: Profile, codes: dict[str, list[tuple[str, int]]], vocab: Vocabulary,
+                 labels: dict[str, Labels], missing: set[str]) -> dict[str, Draft]:
+    """Columns of 0/1 flags that share a name prefix (``control_threats``,
+    ``control_physical``) and whose name suffixes are values of one list slot: one ``flags``
+    variable per group, each column proposed as the value its suffix names."""
+    groups: dict[str, list[Column]] = {}
+    for column in found.columns:
+        if vocab.resolve_column(column.name):
+            continue  # a CTDC column: grouped by the vocabulary's own bindings
+        cells = {code.strip() for code, _ in codes[column.name]} - {""}
+        cells = {c for c in cells if c.lower() not in missing}
+        prefix, _, suffix = normal(column.name).partition(" ")
+        if cells and cells <= FLAG_CODES and suffix:
+            groups.setdefault(prefix, []).append(column)
+    found_groups: dict[str, Draft] = {}
+    lists = [s for s in labels if vocab.slots[s].multivalued]
+    for prefix, members in groups.items():
+        if len(members) < 2:
+            continue
+        suffixes = {c.name: normal(c.name).partition(" ")[2] for c in members}
+        slot = max(lists, key=lambda s: (sum(labels[s].knows(x) for x in suffixes.values()),
+                                         -lists.index(s)))
+        if not any(labels[slot].knows(x) for x in suffixes.values()):
+            continue
+        group = Draft([c.name for c in members], slot,
+                      f"0/1 flag columns named {prefix}_*: values of {slot}",
+                      predicate="closeMatch",
+                      transform={"type": "flags", "true_codes": ["1"], "false_codes": ["0"]},
+                      todo="flag columns matched by their names: confirm each value")
+        for column in members:
+            proposal = _propose(suffixes[column.name], column.filled, labels[slot])
+            proposal.code = column.name
+            group.values.append(proposal)
+        for column in members:
+            found_groups[column.name] = group
+    return found_groups
 
 
 def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
@@ -247,25 +342,35 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
                       f"{(country_format or 'name').replace('_', '-')}",
                       transform={"type": "country",
                                  "country_format": country_format or "name"})
-        draft.values = [_country(code, n, missing) for code, n in seen]
+        enum = vocab.slots[slot].enum
+        known = frozenset(vocab.enum_values(enum)) if enum else frozenset()
+        draft.values = [_country(code, n, missing, known) for code, n in seen]
         return draft
     # enum slots: the one whose labels explain most cells (its name first), then any other
     # that explains much of the rest (one multi-select column can feed two slots)
     options = [None] + [s["separator"] for s in column.separators]
     best: tuple[float, int, str, str | None] | None = None
+    ranked = 0.0
     for separator in options:
         pieces = [(c, n) for c, n in _pieces(column, seen, separator)
-                  if c.strip() and c.strip().lower() not in missing]
+                  if c.strip() and not says_unknown(c, missing)]
         filled = sum(n for _, n in pieces) or 1
         for order, (candidate, labelled) in enumerate(labels.items()):
             if candidate in claimed and not (by_name and candidate == by_name[0]):
                 continue  # another column's name claims this slot
+            # ranked on exact matches first (so a separator that yields exact labels wins),
+            # judged on any match
+            weighted = sum(n * labelled.knows(code) for code, n in pieces) / filled
             explained = sum(n for code, n in pieces if labelled.knows(code)) / filled
             if by_name and candidate == by_name[0]:
-                explained += 1.0  # the column's name names this slot
-            if best is None or (explained, -order) > (best[0], -best[1]):
-                best = (explained, order, candidate, separator)
-    if best is None or best[0] < CODES_EXPLAINED:
+                weighted += 1.0  # the column's name names this slot
+                explained += 1.0
+            if best is None or (weighted, -order) > (ranked, -best[1]):
+                best, ranked = (explained, order, candidate, separator), weighted
+    # a multi-select column may feed two slots, each explaining a part of it
+    wanted = MULTI_EXPLAINED if best is not None and vocab.slots[best[2]].multivalued \
+        and column.separators else CODES_EXPLAINED
+    if best is None or best[0] < wanted:
         if by_name:
             return Draft([column.name], by_name[0], by_name[1])
         return Draft([column.name], None, "", todo="no slot matches this column: map it or "
@@ -275,21 +380,29 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
         f"its codes: {min(explained, 1.0):.0%} of the cells match values of {slot}"
     draft = Draft([column.name], slot, evidence,
                   split=separator if vocab.slots[slot].multivalued else None)
+    if explained < CODES_EXPLAINED:  # weak evidence: no claim of an exact match
+        draft.predicate = "closeMatch"
+        draft.todo = (f"only {explained:.0%} of the cells match values of {slot}: confirm the "
+                      "slot and the predicate")
     codes = _pieces(column, seen, draft.split)
     others = [c for c in labels if c != slot and vocab.slots[c].multivalued == bool(draft.split)]
     second: Draft | None = None
     for code, n in codes:
-        if code.strip().lower() in missing:
+        if says_unknown(code, missing):
             draft.values.append(Proposal(code, n, unknown=True, evidence="no information"))
             continue
         proposal = _propose(code, n, labels[slot])
         if proposal.target is None and draft.split:
             for other in others:  # another slot's value: a second variable of this column
+                if not labels[other].knows(code):
+                    continue
                 alternative = _propose(code, n, labels[other])
                 if alternative.target is not None and (second is None or second.slot == other):
                     second = second or Draft([column.name], other,
                                              f"codes of {other} in the same column",
-                                             split=draft.split)
+                                             predicate="closeMatch", split=draft.split,
+                                             todo=f"this column also holds codes of {other}: "
+                                                  "confirm the slot and the predicate")
                     second.values.append(alternative)
                     proposal = Proposal(code, n, evidence=f"read by {other}")
                     break
@@ -309,11 +422,14 @@ def _propose(code: str, n: int, labelled: Labels) -> Proposal:
                     todo="confirm this fuzzy match and its predicate")
 
 
-def _country(code: str, n: int, missing: set[str]) -> Proposal:
-    """A country code or name: an exact ISO code or name (exact), else a fuzzy name."""
+def _country(code: str, n: int, missing: set[str], codes: frozenset[str]) -> Proposal:
+    """A country code or name: one of the vocabulary's codes (withdrawn and user-assigned
+    ones too: CS, XK, ZZ), an exact ISO code or name, else a fuzzy name."""
     from rapidfuzz import fuzz, process
 
     text = code.strip()
+    if text in codes:
+        return Proposal(code, n, text, "exactMatch", evidence="a code of the vocabulary")
     if text.lower() in missing:
         return Proposal(code, n, unknown=True, evidence="no information")
     names = _country_names()

@@ -449,10 +449,59 @@ def synthetic_release(ctx: Context) -> dict[str, str]:
     return {"synthetic.md": "\n".join(lines)}
 
 
+def onboarding(ctx: Context) -> dict[str, str]:
+    """Adding an organisation: profile the export, draft the crosswalk, finish it, validate
+    it in CI; shown on the bundled IOM example export, run when the site is built."""
+    from ctdc_schema import profile, scaffold
+
+    try:  # the examples ship with a checkout, not with the wheel
+        example: Path | None = resources.data_dir("examples") / "iom" / "case_export.csv"
+    except UsageError:
+        example = None
+    steps = [
+        "# Adding your organisation\n",
+        "A new contributor starts from one export. Four commands take it to a crosswalk "
+        "that CI checks on every delivery:\n",
+        "```bash",
+        "ctdc profile export.csv                       # 1. what the export holds",
+        "ctdc scaffold export.csv --source acme -o crosswalks/acme/1.0.0.yaml   # 2. a draft",
+        "ctdc validate crosswalks/acme                 # 3. finish it: errors, then TODOs",
+        "ctdc validate export.csv --source acme        # 4. check each delivery",
+        "ctdc scaffold next.csv --update crosswalks/acme/1.0.0.yaml   # new codes, as TODOs",
+        "```", "",
+        "## 1. Profile the export\n", (profile.__doc__ or "").split("\n\n")[0], ""]
+    if example is not None and example.is_file():
+        report = profile.profile(example, top=4).text(4).splitlines()
+        steps += ["The bundled IOM example export, its first columns:\n", "```text",
+                  *report[:24], "```", ""]
+    steps += ["## 2. Draft the crosswalk\n", (scaffold.__doc__ or "").split("\n\n", 1)[1],
+              ""]
+    if example is not None and example.is_file():
+        draft = scaffold.scaffold(example, "acme").splitlines()
+        steps += ["The draft of the same export, as a steward first sees it (its start):\n",
+                  "```yaml", *draft[:48], "```", ""]
+    steps += ["## 3. Finish it\n",
+              "Resolve every TODO: the header (unit of record, legal definition, validity "
+              "window: only your organisation knows them), each proposed match (confirm the "
+              "value and its predicate: `exactMatch` only when the meanings are the same), and "
+              "each code with no candidate. `ctdc validate` lists what is left as "
+              "[CW119](rules/CW119.md) warnings; `--fail-on warning` in CI keeps a draft out "
+              "of a release. The [crosswalk format](crosswalk-format/index.md) and the "
+              "[rules](rules/index.md) explain every key and finding.", "",
+              "## 4. Check every delivery\n",
+              "Add the GitHub Action or the pre-commit hook (README) so that each pull request "
+              "is validated. When a delivery brings codes the crosswalk does not map, "
+              "`ctdc scaffold NEW.csv --update crosswalks/acme/1.0.0.yaml` adds them at the end "
+              "of their variable's values, each with a suggestion and a TODO; nothing else in "
+              "the file changes.", ""]
+    return {"onboarding.md": "\n".join(steps)}
+
+
 NAV: list[Section] = [
     Section("Home", home),
     Section("Vocabulary", vocabulary_pages),
     Section("Sources", sources),
+    Section("Adding your organisation", onboarding),
     Section("Side by side", comparison),
     Section("Conflicts", conflicts),
     Section("Dashboard", dashboard),
