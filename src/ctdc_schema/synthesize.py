@@ -26,13 +26,15 @@ defect. What is reproducible is everything around it (:func:`records_from_microd
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
 import os
+import sys
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -234,11 +236,13 @@ def run_method(rows: Counter[tuple[str, ...]], vocab: Vocabulary, columns: Seque
     del raw
     parameters = _parameters(epsilon, delta, reporting_length, fabrication)
     synthesizer = pacsynth.DpAggregateSeededSynthesizer(parameters)
-    synthesizer.fit(dataset)
+    with _rust_stderr_silenced():
+        synthesizer.fit(dataset)
     del dataset
     protected = int(synthesizer.get_dp_number_of_records())
     aggregates = {str(k): int(v) for k, v in synthesizer.get_dp_aggregates(SEPARATOR).items()}
-    sampled = synthesizer.sample(protected, join_multi_value_columns=True)
+    with _rust_stderr_silenced():
+        sampled = synthesizer.sample(protected, join_multi_value_columns=True)
     order = [sampled[0].index(c) for c in columns]
     counted = Counter(tuple(record[i] for i in order) for record in itertools.islice(
         sampled, 1, None))
@@ -248,6 +252,22 @@ def run_method(rows: Counter[tuple[str, ...]], vocab: Vocabulary, columns: Seque
                           strict=True):
         synthetic[key] += count
     return synthetic, aggregates, protected, parameters
+
+
+@contextlib.contextmanager
+def _rust_stderr_silenced() -> Iterator[None]:
+    """Standard error (the file descriptor) sent nowhere while pac-synth runs: a Rust panic
+    prints its message and a backtrace there before Python sees the exception, and a user
+    gets the one-line error made from that exception instead."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as sink:  # noqa: PTH123
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _clean_list(cell: str, order: dict[str, int]) -> str:

@@ -68,3 +68,27 @@ class CrosswalkLayout:
         if self._crosswalk is None:
             self._crosswalk = bundled(self.source)
         return self._crosswalk
+
+
+def write_csv(con: Any, select: str, source: str, parameters: Sequence[Any], target: Path,
+              header: Sequence[str], delimiter: str = ",") -> None:
+    """A release file: its header row written by Python's csv module (column names are
+    text, never SQL), then the rows ``SELECT {select} FROM {source} r`` written by DuckDB's
+    COPY, the two joined into ``target``."""
+    import csv
+    import io
+
+    if delimiter not in (",", ";"):
+        raise ValueError(f"unsupported release delimiter {delimiter!r}")
+    head = io.StringIO()
+    csv.writer(head, delimiter=delimiter, lineterminator="\n").writerow(list(header))
+    body = target.with_name(target.name + ".body")
+    con.execute(f"COPY (SELECT {select} FROM {source} r) TO ? "
+                f"(FORMAT csv, DELIMITER '{delimiter}', HEADER false)",
+                [*parameters, str(body)])
+    with target.open("w", encoding="utf-8", newline="") as out:
+        out.write(head.getvalue())
+    with target.open("ab") as out, body.open("rb") as part:
+        while chunk := part.read(1 << 24):
+            out.write(chunk)
+    body.unlink()

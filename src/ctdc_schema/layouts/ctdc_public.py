@@ -30,8 +30,6 @@ back through the crosswalk gives the same records, and how many cells equal the 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +38,7 @@ from typing import Any
 from ctdc_schema.datamodel.crosswalk import Variable
 from ctdc_schema.engine.plan import lit
 from ctdc_schema.errors import UsageError
-from ctdc_schema.layouts import CrosswalkLayout
+from ctdc_schema.layouts import CrosswalkLayout, write_csv
 
 #: the first header cell of the release: its terms of use, not a column name
 TERMS = ("By using this data you agree to the Terms of Use: "
@@ -208,17 +206,8 @@ class CtdcPublicLayout(CrosswalkLayout):
         empty in every row, as in the release."""
         columns = self.columns(con)
         select = ", ".join(f"{c.sql} AS c{i}" for i, c in enumerate(columns))
-        header = io.StringIO()
-        csv.writer(header, delimiter=";", lineterminator="\n").writerow([TERMS, *COLUMNS])
-        body = target.with_name(target.name + ".body")
-        con.execute(f"COPY (SELECT NULL AS c_, {select} FROM {source} r) TO ? "
-                    "(FORMAT csv, DELIMITER ';', HEADER false)", [*parameters, str(body)])
-        with target.open("w", encoding="utf-8", newline="") as out:
-            out.write(header.getvalue())
-        with target.open("ab") as out, body.open("rb") as part:
-            while chunk := part.read(1 << 24):
-                out.write(chunk)
-        body.unlink()
+        write_csv(con, f"NULL AS c_, {select}", source, parameters, target, [TERMS, *COLUMNS],
+                  ";")
 
 
 def _cell(text: str) -> str:

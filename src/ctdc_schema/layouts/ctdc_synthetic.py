@@ -17,15 +17,13 @@ Codes reach DuckDB as parameters (DuckDB variables), never as SQL text.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ctdc_schema.datamodel.crosswalk import Variable
 from ctdc_schema.errors import UsageError
-from ctdc_schema.layouts import CrosswalkLayout
+from ctdc_schema.layouts import CrosswalkLayout, write_csv
 
 SOURCE = "ctdc-synthetic"
 
@@ -103,17 +101,7 @@ class CtdcSyntheticLayout(CrosswalkLayout):
                                              list(parameters)).description]
         columns = self.columns(con, present)
         select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(columns))
-        header = io.StringIO()
-        csv.writer(header, lineterminator="\n").writerow([name for name, _ in columns])
-        body = target.with_name(target.name + ".body")
-        con.execute(f"COPY (SELECT {select} FROM {source} r) TO ? "
-                    "(FORMAT csv, HEADER false)", [*parameters, str(body)])
-        with target.open("w", encoding="utf-8", newline="") as out:
-            out.write(header.getvalue())
-        with target.open("ab") as out, body.open("rb") as part:
-            while chunk := part.read(1 << 24):
-                out.write(chunk)
-        body.unlink()
+        write_csv(con, select, source, parameters, target, [name for name, _ in columns])
 
 
 def _ident(name: str) -> str:
