@@ -6,7 +6,7 @@ beside it, so that the work left is confirming, not writing:
 * every column of the export becomes a variable; it is matched to a vocabulary slot when the
   evidence is good: its name against the slot's name, its CTDC column names and its HTCDS field
   name, and its codes against the slot's values (names, aliases, CTDC codes, HTCDS value
-  names); a column that matches nothing is listed under ``ignore`` with a TODO;
+  names); a column that matches nothing is listed under ``ignored_columns`` with a TODO;
 * a matched enum column gets a ``values`` entry for every distinct code seen (most frequent
   first): ``exactMatch`` only for an exact label, alias or code match (case and punctuation
   aside); a fuzzy match (rapidfuzz) is proposed as ``closeMatch`` with a TODO note; a code that
