@@ -20,8 +20,10 @@ allows, runs it, and writes the release:
   (:mod:`ctdc_schema.utility`).
 
 pac-synth draws its noise from the operating system's randomness (Rust ``thread_rng``) and
-takes no seed, so two runs on the same data differ; that is the guarantee's nature, not a
-defect. What is reproducible is everything around it (:func:`records_from_microdata`).
+takes no seed, so two runs on the same data differ: noise that could be recomputed would
+protect nothing, so the command has no ``--seed``. Tests that need a reproducible synthesis
+seed the operating system's randomness instead (``tests/seeded/entropy.c``, preloaded, with
+``CTDC_THREADS=1``): the same seed then gives the same release, byte for byte.
 """
 
 from __future__ import annotations
@@ -226,6 +228,10 @@ def run_method(rows: Counter[tuple[str, ...]], vocab: Vocabulary, columns: Seque
     cost their distinct rows, not 10^6 copies."""
     import pacsynth
 
+    from ctdc_schema.engine.duckdb_engine import THREADS_ENV
+
+    if os.environ.get(THREADS_ENV, "").isdigit():  # the engine's thread bound, for pac-synth too
+        pacsynth.set_number_of_threads(max(1, int(os.environ[THREADS_ENV])))
     raw: list[list[str]] = [list(columns)]
     for row, count in sorted(rows.items()):
         shared = list(row)
