@@ -220,8 +220,8 @@ def _countries(codes: Iterable[tuple[str, int]]) -> tuple[str | None, float]:
     return (best, sum(totals.values()) / filled) if filled else (None, 0.0)
 
 
-def _pieces(column: Column, codes: list[tuple[str, int]], separator: str | None
-            ) -> list[tuple[str, int]]:
+def _pieces(codes: list[tuple[str, int]], separator: str | None) -> list[tuple[str, int]]:
+    """The codes of a column split on ``separator`` and counted, most frequent first."""
     if separator is None:
         return codes
     counted: dict[str, int] = {}
@@ -352,7 +352,7 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
     best: tuple[float, int, str, str | None] | None = None
     ranked = 0.0
     for separator in options:
-        pieces = [(c, n) for c, n in _pieces(column, seen, separator)
+        pieces = [(c, n) for c, n in _pieces(seen, separator)
                   if c.strip() and not says_unknown(c, missing)]
         filled = sum(n for _, n in pieces) or 1
         for order, (candidate, labelled) in enumerate(labels.items()):
@@ -384,7 +384,7 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
         draft.predicate = "closeMatch"
         draft.todo = (f"only {explained:.0%} of the cells match values of {slot}: confirm the "
                       "slot and the predicate")
-    codes = _pieces(column, seen, draft.split)
+    codes = _pieces(seen, draft.split)
     others = [c for c in labels if c != slot and vocab.slots[c].multivalued == bool(draft.split)]
     second: Draft | None = None
     for code, n in codes:
