@@ -38,6 +38,8 @@ run: $(STAMP)
 	    -i $(CTDC2020) -s ctdc-public $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) \
 	    -o $(HARMONISED)/ctdc.parquet
 	$(BIN)/ctdc transform --manifest examples/manifest.yaml -o $(HARMONISED)/examples.parquet
+	$(BIN)/ctdc transform --manifest examples/manifest.yaml --layout htcds \
+	    -o $(HARMONISED)/examples-htcds.csv
 	$(BIN)/ctdc transform -i $(CTDC2020) -s ctdc-public \
 	    $(if $(CTDC2017),-i $(CTDC2017) -s ctdc-public-2017) -o $(HARMONISED)/ctdc-public.parquet
 	$(BIN)/ctdc stats $(HARMONISED)/ctdc-public.parquet -o build/dashboard

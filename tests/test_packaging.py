@@ -61,7 +61,7 @@ def test_installed_wheel_works_outside_the_checkout(wheel: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr[-2000:]
     schema_line, summary = result.stdout.strip().splitlines()
     assert schema_line.startswith(str(site / "ctdc_schema" / "_data" / "schema"))
-    assert summary.startswith("1.5.0 ") and summary.endswith(" female")
+    assert summary.startswith("1.6.0 ") and summary.endswith(" female")
 
 
 @pytest.mark.slow

@@ -173,3 +173,18 @@ def test_broader_values_roll_up_along_is_a(vocab) -> None:
     assert vocab.broader("ExploitationType", "organ_removal") == [
         "other_incl_marriage_military_organ_removal"]
     assert vocab.broader("MeansOfControl", "false_promises") == []
+
+
+def test_vc107_htcds_undeclared(tmp_path: Path) -> None:
+    schema = _schema_copy(tmp_path)
+    path = schema / "ctdc.yaml"
+    _replace(path, "          htcds_value: Other\n          htcds_note: >-\n"
+                   "            HTCDS's field definitions describe RestrictsMovement",
+             "          htcds_note: >-\n"
+             "            HTCDS's field definitions describe RestrictsMovement")
+    _replace(path, "htcds_field: prs_Gender", "htcds_field: prs_Gendre")
+    _replace(path, "htcds_value: PhysicalThreats", "htcds_value: Threats")
+    assert _vocab_findings(schema) == {
+        ("ctdc.yaml", _line_of(path, "      restricts_movement:"), "VC107"),
+        ("ctdc.yaml", _line_of(path, "  gender:"), "VC107"),
+        ("ctdc.yaml", _line_of(path, "      threats:"), "VC107")}

@@ -144,7 +144,7 @@ def test_provenance_slots_exist(vocab: Vocabulary) -> None:
 
 
 def test_vocabulary_is_versioned(vocab: Vocabulary) -> None:
-    assert vocab.version == "1.5.0"
+    assert vocab.version == "1.6.0"
 
 
 @pytest.mark.parametrize(

@@ -590,8 +590,9 @@ def transform(
     layout: Annotated[
         str | None, typer.Option("--layout", metavar="NAME",
                                  help="Write a release layout instead of vocabulary records: "
-                                      "ctdc-public (the CTDC 2020 CSV) or ctdc-synthetic (the "
-                                      "synthetic release of 2024)."),
+                                      "ctdc-public (the CTDC 2020 CSV), ctdc-synthetic (the "
+                                      "synthetic release of 2024) or htcds (HTCDS 2.0 field "
+                                      "and value names)."),
     ] = None,
     partition_by: Annotated[
         str | None, typer.Option("--partition-by", metavar="SLOTS",

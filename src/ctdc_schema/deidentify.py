@@ -37,6 +37,7 @@ from typing import Any
 
 from ctdc_schema import atomic, vocabulary
 from ctdc_schema.errors import UsageError
+from ctdc_schema.sqltext import ident
 from ctdc_schema.vocabulary import Vocabulary
 
 #: CTDC's practice: no query may return fewer than 10 records [CTDC codebook v6 (2017) §2]
@@ -307,9 +308,6 @@ def _size_bins(classes: Counter[Key], k: int) -> dict[str, int]:
     return {b: bins[b] for b in order if bins[b]}
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def deidentify(data: Path, output: Path, k: int = DEFAULT_K,
                quasi_identifiers: Sequence[str] | None = None,
@@ -345,7 +343,7 @@ def deidentify(data: Path, output: Path, k: int = DEFAULT_K,
             raise UsageError(f"--l needs a sensitive slot in the data (--sensitive), not "
                              f"'{sensitive}'")
         relation.create_view("records")
-        keys = ", ".join(f"CAST({_ident(s)} AS VARCHAR)" for s in qis)
+        keys = ", ".join(f"CAST({ident(s)} AS VARCHAR)" for s in qis)
         rows = con.execute(f"SELECT {keys}, count(*) FROM records GROUP BY ALL").fetchall()
         counts: Counter[Key] = Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
         outcome = choose(con, counts, tree, k)
@@ -372,7 +370,7 @@ def _write(con: Any, data: Path, output: Path, vocab: Vocabulary, types: dict[st
     _table(con, "decisions", {**{f"o{i}": [o[i] for o in originals] for i in range(width)},
                               **{f"r{i}": [f[i] for f in finals] for i in range(width)},
                               "kept": [outcome.decisions[o] is not None for o in originals]})
-    join = " AND ".join(f"CAST(rec.{_ident(s)} AS VARCHAR) IS NOT DISTINCT FROM d.o{i}"
+    join = " AND ".join(f"CAST(rec.{ident(s)} AS VARCHAR) IS NOT DISTINCT FROM d.o{i}"
                         for i, s in enumerate(qis))
     direct = [c for c in columns if vocab.slots.get(c) is not None
               and vocab.slots[c].annotations.get("disclosure") == "direct_identifier"]
@@ -384,11 +382,11 @@ def _write(con: Any, data: Path, output: Path, vocab: Vocabulary, types: dict[st
             position = qis.index(column)
             value = f"d.r{position}" if outcome.node[position] else \
                 f"TRY_CAST(d.r{position} AS {types[column]})"
-            selects.append(f"{value} AS {_ident(column)}")
+            selects.append(f"{value} AS {ident(column)}")
         elif column == "deidentification_method":
-            selects.append(f"'k_anonymity' AS {_ident(column)}")
+            selects.append(f"'k_anonymity' AS {ident(column)}")
         else:
-            selects.append(f"rec.{_ident(column)}")
+            selects.append(f"rec.{ident(column)}")
     released = (f"SELECT {', '.join(selects)} FROM records rec JOIN decisions d ON {join} "
                 "WHERE d.kept")
     l_report = None
@@ -399,7 +397,7 @@ def _write(con: Any, data: Path, output: Path, vocab: Vocabulary, types: dict[st
         part = Path(tmp) / "release.parquet"
         con.sql(released).write_parquet(str(part))  # the path is an argument, never SQL
         written = con.read_parquet(str(part))
-        group = ", ".join(_ident(s) for s in qis)
+        group = ", ".join(ident(s) for s in qis)
         sizes = written.aggregate("count(*)", group).fetchall() if qis else \
             written.aggregate("count(*)").fetchall()
         part.replace(output)
@@ -429,15 +427,15 @@ def _write(con: Any, data: Path, output: Path, vocab: Vocabulary, types: dict[st
 def _l_diverse(con: Any, released: str, qis: list[str], sensitive: str,
                l_value: int) -> tuple[str, dict[str, Any]]:
     """Drop the classes whose sensitive values are fewer than ``l_value`` distinct ones."""
-    group = ", ".join(_ident(s) for s in qis)
-    value = f"CAST({_ident(sensitive)} AS VARCHAR)"
+    group = ", ".join(ident(s) for s in qis)
+    value = f"CAST({ident(sensitive)} AS VARCHAR)"
     con.execute(f"CREATE TEMP TABLE released AS {released}")
     con.execute(f"CREATE TEMP TABLE diverse AS SELECT {group}, count(DISTINCT {value}) AS l, "
                 f"count(*) AS n FROM released GROUP BY {group}")
     ((dropped, achieved),) = con.execute(
         f"SELECT coalesce(sum(n) FILTER (WHERE l < {int(l_value)}), 0), "
         f"min(l) FILTER (WHERE l >= {int(l_value)}) FROM diverse").fetchall()
-    join = " AND ".join(f"r.{_ident(s)} IS NOT DISTINCT FROM v.{_ident(s)}" for s in qis)
+    join = " AND ".join(f"r.{ident(s)} IS NOT DISTINCT FROM v.{ident(s)}" for s in qis)
     kept = (f"SELECT r.* FROM released r JOIN diverse v ON {join} "
             f"WHERE v.l >= {int(l_value)}")
     return kept, {"sensitive": sensitive, "l": l_value, "achieved": achieved or 0,

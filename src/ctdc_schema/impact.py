@@ -22,12 +22,10 @@ from typing import Any
 from ctdc_schema.diff import ChangeFinding, Subject
 from ctdc_schema.errors import InputError, excerpt
 from ctdc_schema.findings import Finding, Report
+from ctdc_schema.sqltext import ident
 
 YEAR = "year_of_registration"
 
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _scope(subject: Subject, columns: dict[str, str]) -> tuple[str, list[Any]]:
@@ -50,7 +48,7 @@ def _holding(subject: Subject, columns: dict[str, str]) -> tuple[str, list[Any]]
     for slot in subject.slots:
         if slot not in columns:
             continue  # the dataset never held the slot
-        column = _ident(slot)
+        column = ident(slot)
         if subject.absent:
             tests.append(f"{column} IS NULL")
         elif not subject.values:
@@ -95,7 +93,7 @@ def count(findings: Sequence[Finding], data: Path) -> list[Finding]:
             params += scope_params + scope_params + holding_params
             for fn in ("min", "max"):
                 if YEAR in columns:
-                    selects.append(f"{fn}({_ident(YEAR)}) FILTER (WHERE {both})")
+                    selects.append(f"{fn}({ident(YEAR)}) FILTER (WHERE {both})")
                     params += scope_params + holding_params
                 else:
                     selects.append("NULL")

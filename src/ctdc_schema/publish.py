@@ -29,6 +29,7 @@ from typing import Any
 from ctdc_schema import __version__, atomic, resources, vocabulary
 from ctdc_schema.deidentify import ANY, hierarchies, slots_marked
 from ctdc_schema.errors import UsageError
+from ctdc_schema.sqltext import ident
 from ctdc_schema.vocabulary import Vocabulary
 
 DCAT_SCHEMA = Path(__file__).resolve().parent / "standards" / \
@@ -46,15 +47,12 @@ class Publisher:
     base_url: str = "https://w3id.org/ctdc-schema/releases/"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def _k_check(con: Any, relation: Any, qis: list[str], k: int, data: Path) -> int:
     """The smallest class of ``qis``; a usage error when it is below ``k``."""
     if not qis:
         raise UsageError(f"{data}: no quasi-identifier columns to check k-anonymity on")
-    group = ", ".join(_ident(s) for s in qis)
+    group = ", ".join(ident(s) for s in qis)
     sizes = [n for (n,) in relation.aggregate("count(*)", group).fetchall()]
     smallest = min(sizes, default=0)
     if smallest < k:
@@ -140,8 +138,8 @@ def publish(data: Path, output: Path, k: int = 11, publisher: Publisher | None =
                                                        None, None),)
         output.mkdir(parents=True, exist_ok=True)
         lists = [c for c, t in columns.items() if t.endswith("[]")]
-        selects = [f"CAST(to_json({_ident(c)}) AS VARCHAR) AS {_ident(c)}" if c in lists
-                   else _ident(c) for c in columns]
+        selects = [f"CAST(to_json({ident(c)}) AS VARCHAR) AS {ident(c)}" if c in lists
+                   else ident(c) for c in columns]
         staging = output / ".records.csv.part"
         relation.project(", ".join(selects)).write_csv(str(staging))
         staging.replace(output / "records.csv")

@@ -497,6 +497,68 @@ def onboarding(ctx: Context) -> dict[str, str]:
     return {"onboarding.md": "\n".join(steps)}
 
 
+def htcds_layout(ctx: Context) -> dict[str, str]:
+    """The HTCDS 2.0 layout: what `--layout htcds` writes, field by field and value by value,
+    with the reason wherever a value has no HTCDS value; shown on the bundled IOM example."""
+    import csv
+    import io
+
+    from ctdc_schema import htcds
+    from ctdc_schema.layouts import htcds as layout
+
+    plan = htcds.plan(ctx.vocab)
+    doc = (layout.__doc__ or "").split("\n\n", 1)[1]
+    lines = ["# HTCDS 2.0 layout\n",
+             "For contributors whose case systems follow the IOM-led Human Trafficking Case "
+             "Data Standard (HTCDS 2.0), harmonised records can be written back in its terms:\n",
+             "```bash",
+             "ctdc transform --manifest examples/manifest.yaml --layout htcds -o htcds.csv",
+             "```", "", doc, "", "## Fields\n",
+             "| HTCDS field | label | type | from |", "|---|---|---|---|"]
+    for target_field in plan.written_fields():
+        sources = [f"{_slot_link(t.slot, 0)}" + (f" where `{t.unless_set}` is empty"
+                                                 if t.unless_set else "")
+                   for t in plan.targets if t.field == target_field]
+        lines.append(f"| `{target_field.name}` | {_cell(target_field.label)} | "
+                     f"{_cell(target_field.type)} | {'; '.join(sources)} |")
+    lines.append("")
+    for slot, note in plan.unplaced.items():
+        lines.append(f"{_slot_link(slot, 0)} is not written to an HTCDS field: {_cell(note)}\n")
+    for target in plan.targets:
+        lines += [f"## {target.slot} → {target.field.name}\n"]
+        if target.field.iso3166:
+            none = sorted(name for name, d in target.values.items() if d.value is None)
+            lines += [f"{len(target.mapping())} countries are written as their ISO 3166-1 "
+                      f"alpha-2 code; {len(none)} have none, because they are not ISO 3166-1 "
+                      f"codes in use: {', '.join(f'`{n}`' for n in none)}.", ""]
+            continue
+        lines += ["| value | HTCDS value | why |", "|---|---|---|"]
+        for name, decision in target.values.items():
+            shown = f"`{decision.value}`" if decision.value else "*none*"
+            lines.append(f"| `{name}` | {shown} | {_cell(decision.why)} |")
+        lines.append("")
+    try:  # the examples ship with a checkout, not with the wheel
+        example: Path | None = resources.data_dir("examples") / "iom" / "case_export.csv"
+    except UsageError:
+        example = None
+    if example is not None and example.is_file():
+        from ctdc_schema.deliveries import Delivery
+        from ctdc_schema.harmonise import transform
+
+        with tempfile.TemporaryDirectory(prefix="ctdc-htcds-") as tmp:
+            out = Path(tmp) / "htcds.csv"
+            transform([Delivery(example, "iom")], out, layout="htcds")
+            with out.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.reader(handle))
+        shown_rows = io.StringIO()
+        width = len(plan.written_fields())
+        csv.writer(shown_rows, lineterminator="\n").writerows(row[:width] for row in rows[:6])
+        lines += ["## The bundled IOM example\n",
+                  "Its first rows, HTCDS fields only (the extension columns follow):\n",
+                  "```text", shown_rows.getvalue().rstrip("\n"), "```", ""]
+    return {"htcds.md": "\n".join(lines)}
+
+
 NAV: list[Section] = [
     Section("Home", home),
     Section("Vocabulary", vocabulary_pages),
@@ -507,6 +569,7 @@ NAV: list[Section] = [
     Section("Dashboard", dashboard),
     Section("De-identification", deidentification),
     Section("Synthetic release", synthetic_release),
+    Section("HTCDS 2.0 layout", htcds_layout),
     Section("Versions and changes", versions),
     Section("Rules", _generated("rules", "rules")),
     Section("Crosswalk format", _generated("crosswalk-format", "crosswalk-format")),

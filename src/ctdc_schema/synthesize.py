@@ -46,6 +46,7 @@ from ctdc_schema import __version__, atomic, vocabulary
 from ctdc_schema.deidentify import slots_marked
 from ctdc_schema.errors import InputError, UsageError, excerpt
 from ctdc_schema.privacy_ledger import Ledger
+from ctdc_schema.sqltext import ident
 from ctdc_schema.vocabulary import Vocabulary
 
 #: the flag of a list known to be empty (no vocabulary value is called this; checked)
@@ -164,9 +165,6 @@ def columns_for(vocab: Vocabulary, available: Sequence[str],
     return chosen
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def microdata_sql(vocab: Vocabulary, columns: Sequence[str]) -> str:
     """SELECT list that turns harmonised records (view ``records``) into the method's
@@ -175,7 +173,7 @@ def microdata_sql(vocab: Vocabulary, columns: Sequence[str]) -> str:
     empty."""
     selects = []
     for slot in columns:
-        quoted = _ident(slot)
+        quoted = ident(slot)
         if vocab.slots[slot].multivalued:
             selects.append(
                 f"CASE WHEN {quoted} IS NULL THEN '' WHEN len({quoted}) = 0 THEN '{NONE}' "
@@ -323,18 +321,18 @@ def records_from_microdata(con: Any, vocab: Vocabulary, columns: Sequence[str],
             if slot in lists:
                 selects.append(f"CASE WHEN {cell} IS NULL THEN NULL WHEN {cell} = '{NONE}' "
                                f"THEN CAST([] AS VARCHAR[]) ELSE string_split({cell}, "
-                               f"'{SEPARATOR}') END AS {_ident(slot)}")
+                               f"'{SEPARATOR}') END AS {ident(slot)}")
             else:
                 sql_type = types.get(slot, "VARCHAR")
                 if sql_type not in ("VARCHAR", "BIGINT", "INTEGER", "BOOLEAN", "DOUBLE"):
                     sql_type = "VARCHAR"
-                selects.append(f"TRY_CAST({cell} AS {sql_type}) AS {_ident(slot)}")
+                selects.append(f"TRY_CAST({cell} AS {sql_type}) AS {ident(slot)}")
         elif joined and slot in known:
-            selects.append(f"x.{_ident(slot)}")
+            selects.append(f"x.{ident(slot)}")
         elif slot == "deidentification_method":
-            selects.append(f"'synthetic_differential_privacy' AS {_ident(slot)}")
+            selects.append(f"'synthetic_differential_privacy' AS {ident(slot)}")
         elif slot == "vocabulary_version":
-            selects.append(f"CAST(? AS VARCHAR) AS {_ident(slot)}")
+            selects.append(f"CAST(? AS VARCHAR) AS {ident(slot)}")
     source = f"NULLIF(y.c{columns.index('source_id')}, '')" if joined else ""
     join = f" LEFT JOIN sources x ON x.s = {source}" if joined else ""
     order = ", ".join(f"y.c{i}" for i in range(len(columns)))
@@ -350,7 +348,7 @@ def _per_source(con: Any, columns: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for column in present:
         for source, value in con.execute(
-                f"SELECT source_id, mode({_ident(column)}) FROM records GROUP BY ALL").fetchall():
+                f"SELECT source_id, mode({ident(column)}) FROM records GROUP BY ALL").fetchall():
             found.setdefault(str(source), {})[column] = value
     return found
 

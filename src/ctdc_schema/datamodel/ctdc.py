@@ -32,7 +32,7 @@ from pydantic import (
 
 
 metamodel_version = "1.12.0"
-version = "1.5.0"
+version = "1.6.0"
 
 
 class ConfiguredBaseModel(BaseModel):

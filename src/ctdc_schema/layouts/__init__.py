@@ -16,7 +16,7 @@ from ctdc_schema.errors import UsageError
 if TYPE_CHECKING:
     from ctdc_schema.datamodel.crosswalk import Crosswalk
 
-NAMES = ("ctdc-public", "ctdc-synthetic")
+NAMES = ("ctdc-public", "ctdc-synthetic", "htcds")
 
 
 class Layout(Protocol):
@@ -39,6 +39,10 @@ def get(name: str) -> Layout:
         from ctdc_schema.layouts.ctdc_synthetic import LAYOUT as SYNTHETIC
 
         return SYNTHETIC
+    if name == "htcds":
+        from ctdc_schema.layouts.htcds import LAYOUT as HTCDS
+
+        return HTCDS
     raise UsageError(f"--layout must be one of {', '.join(NAMES)}, not '{name}'")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from ctdc_schema.datamodel.crosswalk import Variable
 from ctdc_schema.errors import UsageError
 from ctdc_schema.layouts import CrosswalkLayout, write_csv
+from ctdc_schema.sqltext import ident
 
 SOURCE = "ctdc-synthetic"
 
@@ -58,7 +59,7 @@ class CtdcSyntheticLayout(CrosswalkLayout):
         return out
 
     def _value(self, con: Any, index: int, variable: Variable, kind: str | None) -> str:
-        slot = _ident(variable.slot)
+        slot = ident(variable.slot)
         pairs: dict[str, str] = {}
         for code, mapping in (variable.values or {}).items():
             if mapping.value is not None and not mapping.unknown:
@@ -91,7 +92,7 @@ class CtdcSyntheticLayout(CrosswalkLayout):
         con.execute(f"SET VARIABLE {var} = CAST(? AS VARCHAR[])", [finer])
         con.execute(f"SET VARIABLE {var}_true = CAST(? AS VARCHAR)",
                     [variable.transform.true_codes[0]])
-        slot = _ident(variable.slot)
+        slot = ident(variable.slot)
         return (f"CASE WHEN len(list_intersect(CAST(r.{slot} AS VARCHAR[]), "
                 f"getvariable('{var}'))) > 0 THEN getvariable('{var}_true') END")
 
@@ -103,9 +104,6 @@ class CtdcSyntheticLayout(CrosswalkLayout):
         select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(columns))
         write_csv(con, select, source, parameters, target, [name for name, _ in columns])
 
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 LAYOUT = CtdcSyntheticLayout()

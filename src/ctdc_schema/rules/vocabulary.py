@@ -96,6 +96,26 @@ RELEASE_UNLISTED = register(Rule(
          "summary: New value woman_or_girl in Gender.\n  - version: 1.3.0\n",
 ))
 
+HTCDS_UNDECLARED = register(Rule(
+    code="VC107", name="htcds-undeclared", severity=Severity.ERROR,
+    summary="A slot or value has no declared place in HTCDS 2.0, or names one the standard "
+            "does not have.",
+    explanation=(
+        "`ctdc transform --layout htcds` writes records in HTCDS 2.0 terms, and every value "
+        "of a slot written there either reaches a value of its field or is declared to have "
+        "none, so that nothing falls out silently. A slot with an HTCDS mapping names its "
+        "field with the annotation `htcds_field` (or `none`). A value reaches the field "
+        "through its `htcds_value` annotation, its `meaning`, its one exact, close or broad "
+        "HTCDS mapping among the field's values, or its broader value (`is_a`); otherwise "
+        "declare `htcds_value` (a value of the field, or `none`) with the reason in "
+        "`htcds_note`. Names are checked against the standard's field sheet shipped in "
+        "`standards/`."
+    ),
+    bad="restricts_movement:\n  is_a: denies_basic_needs  # a composite with no HTCDS value\n",
+    good="restricts_movement:\n  is_a: denies_basic_needs\n  annotations:\n"
+         "    htcds_value: Other\n    htcds_note: HTCDS's picklist has no RestrictsMovement.\n",
+))
+
 CITATION = re.compile(r"\[[^\[\]]+\]\s*$")
 
 
@@ -204,8 +224,19 @@ def check_vocabulary(vocab: Vocabulary, display: dict[Path, str]) -> Iterator[Fi
                 if mapping.predicate == "exactMatch" and mapping.curie.startswith(
                         f"{CTDC_PREFIX}:"):
                     exact_columns[mapping.curie.lower()].append(where)
+    yield from check_htcds(vocab, locator)
     for curie, places in sorted(exact_columns.items()):
         if len(places) > 1:
             shown = ", ".join(format_path(p) for p in places)
             yield locator.at(AMBIGUOUS_COLUMN, f"{curie} is an exact mapping of {shown}",
                              places[1])
+
+
+def check_htcds(vocab: Vocabulary, locator: SchemaLocator) -> Iterator[Finding]:
+    from ctdc_schema import htcds
+
+    for problem in htcds.plan(vocab).problems:
+        where: tuple[str, ...] = ("slots", problem.slot)
+        if problem.enum is not None and problem.value is not None:
+            where = ("enums", problem.enum, "permissible_values", problem.value)
+        yield locator.at(HTCDS_UNDECLARED, problem.message, where)

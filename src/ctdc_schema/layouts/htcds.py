@@ -1,0 +1,112 @@
+"""The HTCDS 2.0 layout: harmonised records in the Human Trafficking Case Data Standard's
+field names and value names, for contributors whose systems follow it.
+
+``ctdc transform ... --layout htcds`` writes one CSV row per record:
+
+* first the HTCDS fields some vocabulary slot writes, in the standard's order, headed by
+  their full names (``prs_Gender``, ``vic_MethodsOfControl``); every cell holds picklist value
+  names of the standard (``Feminine``, ``DebtBondage;Other``) or ISO 3166-1 codes;
+* then every other slot of the record (and a fallback such as ``unit_of_record``) as an
+  extension column ``ctdc_<slot>`` with the vocabulary's own values
+  (``ctdc_year_of_registration``, ``ctdc_country_of_exploitation``), so that nothing the
+  record knows is lost on the way.
+
+Where each slot and value goes is declared in the vocabulary and resolved by
+``ctdc_schema.htcds``; a value with no HTCDS value leaves its field empty, and the docs
+site's "HTCDS 2.0 layout" page gives the reason for each. Several values in one cell are
+separated by ``;``, as Salesforce, the standard's reference toolkit, writes a multi-select
+picklist, in the picklist's order. Two HTCDS picklists are single-select,
+``vic_ForcedLabourIndustry`` and ``vic_RelationshipToTrafficker``, while a CTDC record can hold
+several sectors or recruiters: the layout keeps them all, so a strict single-select import
+must choose. An unknown and a known-empty list are both an empty cell.
+
+Codes reach DuckDB as parameters (DuckDB variables), never as SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ctdc_schema.errors import UsageError
+from ctdc_schema.layouts import write_csv
+from ctdc_schema.sqltext import ident
+
+#: the prefix of an extension column: a slot with no HTCDS field
+EXTENSION = "ctdc_"
+SEPARATOR = ";"
+
+
+class HtcdsLayout:
+    """The layout; its fields and values come from the vocabulary's HTCDS declarations."""
+
+    name = "htcds"
+
+    def columns(self, con: Any, present: Sequence[str]) -> list[tuple[str, str]]:
+        """(column, SQL expression over record ``r``): the HTCDS fields, then the extensions."""
+        from ctdc_schema import htcds, vocabulary
+
+        vocab = vocabulary.load()
+        plan = htcds.plan(vocab)
+        if plan.problems:
+            raise UsageError(f"the vocabulary's HTCDS declarations do not resolve: "
+                             f"{plan.problems[0].message} (run `ctdc validate`: VC107)")
+        out: list[tuple[str, str]] = []
+        for target_field in plan.written_fields():
+            targets = [t for t in plan.targets if t.field == target_field]
+            primary = next(t for t in targets if t.unless_set is None)
+            sql = self._cell(con, len(out), primary, present, vocab)
+            for fallback in targets:
+                if fallback is not primary:
+                    other = self._cell(con, len(out), fallback, present, vocab, "f")
+                    sql = (f"CASE WHEN r.{ident(primary.slot)} IS NULL THEN {other} "
+                           f"ELSE {sql} END") if primary.slot in present else other
+            out.append((target_field.name, sql))
+        placed = {t.slot for t in plan.targets if t.unless_set is None}  # fallbacks stay
+        for slot in vocab.slots.values():
+            if slot.name in placed:
+                continue
+            if slot.name not in present:
+                sql = "NULL"
+            elif slot.multivalued:
+                sql = f"array_to_string(CAST(r.{ident(slot.name)} AS VARCHAR[]), '{SEPARATOR}')"
+            else:
+                sql = f"CAST(r.{ident(slot.name)} AS VARCHAR)"
+            out.append((EXTENSION + slot.name, sql))
+        return out
+
+    def _cell(self, con: Any, index: int, target: Any, present: Sequence[str], vocab: Any,
+              tag: str = "") -> str:
+        """The field's text from one slot: its values through the declared mapping."""
+        if target.slot not in present:
+            return "NULL"
+        slot = ident(target.slot)
+        mapping = target.mapping()
+        var = f"h{index}{tag}"
+        con.execute(f"SET VARIABLE {var} = MAP(CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]))",
+                    [list(mapping), list(mapping.values())])
+        if not vocab.slots[target.slot].multivalued:
+            return f"getvariable('{var}')[CAST(r.{slot} AS VARCHAR)]"
+        order = [v for v in dict.fromkeys(mapping.values())]
+        if target.field.values:  # the picklist's order
+            order = [v for v in target.field.values if v in set(mapping.values())]
+        con.execute(f"SET VARIABLE {var}_order = CAST(? AS VARCHAR[])", [order])
+        mapped = (f"list_transform(CAST(r.{slot} AS VARCHAR[]), "
+                  f"lambda x: getvariable('{var}')[x])")
+        return (f"CASE WHEN r.{slot} IS NOT NULL THEN nullif(array_to_string(list_filter("
+                f"getvariable('{var}_order'), lambda v: list_contains({mapped}, v)), "
+                f"'{SEPARATOR}'), '') END")
+
+    def write(self, con: Any, source: str, parameters: Sequence[Any], target: Path) -> None:
+        """The CSV: a header of HTCDS field names and extension columns, one row per
+        record."""
+        present = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0",
+                                             list(parameters)).description]
+        columns = self.columns(con, present)
+        select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(columns))
+        write_csv(con, select, source, parameters, target, [name for name, _ in columns])
+
+
+
+LAYOUT = HtcdsLayout()
