@@ -18,15 +18,17 @@ from ctdc_schema.profile import profile
 from ctdc_schema.scaffold import scaffold
 
 CTDC_2017_FULL = SHARED_DATA / "ctdc_global_2017_sample.csv"
-#: (source, export, the share of the bundled value mappings the draft must reach)
-#: (work in progress: the issue's target is 0.8 for each; these floors are what the drafts
-#: reach today, so that a change that loses ground fails)
+#: (source, export, the share of the bundled value mappings the draft must reach): 0.8 for
+#: the examples (the target), and for the real samples what the drafts reach, rounded down
 CASES = [
-    ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.65),
+    ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.8),
     ("iom", ROOT / "examples" / "iom" / "case_export.csv", 0.8),
     ("ctdc-public", CTDC_2020_FULL if CTDC_2020_FULL.is_file() else CTDC_2020, 0.9),
     *([("ctdc-public-2017", CTDC_2017_FULL, 0.85)] if CTDC_2017_FULL.is_file() else []),
 ]
+#: of the codes the draft proposes a target for, the share whose target is the bundled one:
+#: weak evidence must not flood a steward with wrong suggestions
+PRECISION = 0.9
 Mapping = dict[tuple[str, str], set[str]]
 #: warnings a draft may carry beside its TODOs (a rule that wants a steward's note)
 WARNINGS: set[str] = set()
@@ -80,9 +82,12 @@ def test_a_draft_reaches_the_bundled_mappings(tmp_path: Path, source: str, expor
     wanted = {key: targets for key, targets in wanted.items() if key in seen}
     got, got_exact = mappings(draft(tmp_path, source, export))
     reached = [key for key, targets in wanted.items() if got.get(key, set()) & targets]
-    share = len(reached) / len(wanted)
-    print(f"{source}: {len(reached)} of {len(wanted)} value mappings ({share:.0%})")
+    proposed = [key for key in wanted if got.get(key)]
+    share, precision = len(reached) / len(wanted), len(reached) / len(proposed)
+    print(f"{source}: {len(reached)} of {len(wanted)} value mappings ({share:.1%}); "
+          f"{len(reached)} of {len(proposed)} proposals agree ({precision:.1%})")
     assert share >= floor
+    assert precision >= PRECISION
     # never exactMatch where the bundled mapping is not exact
     assert sorted(k for k in got_exact & set(wanted) - exact if "unknown" not in got[k]) == []
 
@@ -116,7 +121,9 @@ def test_update_adds_exactly_the_new_codes(tmp_path: Path,
         remaining.remove(line)
     assert remaining == before  # byte for byte, in order
     assert new[0].strip().startswith('"Femenine": {value: female, predicate: closeMatch')
-    assert new[1].strip().startswith('"Blackmail": {value: null, note: "TODO: new in this')
+    # no value names blackmail: the slot's "Other", for the steward to confirm
+    assert new[1].strip().startswith('"Blackmail": {value: other, predicate: closeMatch, '
+                                     'note: "TODO: new in this delivery: confirm other"')
     assert all("TODO" in line for line in new)
     # the updated crosswalk still loads and validates; its TODOs are warnings
     assert run(["validate", str(crosswalk), "--no-bundled"]) == 0

@@ -9,8 +9,15 @@ beside it, so that the work left is confirming, not writing:
   names); a column that matches nothing is listed under ``ignored_columns`` with a TODO;
 * a matched enum column gets a ``values`` entry for every distinct code seen (most frequent
   first): ``exactMatch`` only for an exact label, alias or code match (case and punctuation
-  aside); a fuzzy match (rapidfuzz) is proposed as ``closeMatch`` with a TODO note; a code that
-  looks like "no information" is ``unknown``; a code with no candidate is left with a TODO;
+  aside); anything weaker is proposed as ``closeMatch`` with a TODO note and its evidence, from
+  the strongest down: a code that holds or begins a label's words, a fuzzy label (rapidfuzz),
+  an HTCDS value the value is a closeMatch of, a code joining two values ("Sex and Labor"),
+  words of the code that only one value's labels use ("Family Member", family_relative) or
+  only one value's definition ("Gender Minority": *gender* falls outside binary
+  expectations), and last the slot's "Other" value for a named code no value covers
+  (a sector the vocabulary does not list is ``other``); words that many of the column's codes
+  share ("Services") are no evidence; a code that looks like "no information" is
+  ``unknown``; a code with no candidate is left with a TODO;
 * countries go through the ``country`` transform when pycountry resolves most codes, dates
   through ``year`` with the detected format, multi-select columns get their separator, and
   CTDC-style flag columns (``isForcedLabour``) are grouped into one ``flags`` variable;
@@ -57,6 +64,36 @@ def normal(text: str) -> str:
     return " ".join(w[:-3] + "or" if w.endswith("our") and len(w) > 5 else w for w in words)
 
 
+def _words(text: str) -> set[str]:
+    """The meaningful words of a label or definition, plurals folded ("employers" is
+    "employer")."""
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+            for w in normal(text).split() if len(w) > 2 and w not in STOPWORDS}
+
+
+def _distinctive(words: dict[str, set[str]]) -> dict[str, str]:
+    """word -> value, for the words that one value's text uses and no other's."""
+    users: dict[str, set[str]] = {}
+    for value, used in words.items():
+        for word in used:
+            users.setdefault(word, set()).add(value)
+    return {word: next(iter(values)) for word, values in users.items() if len(values) == 1}
+
+
+def _common_words(codes: Iterable[str]) -> frozenset[str]:
+    """Words that :data:`COMMON` or more of a column's codes use ("Services" in a hotline's
+    venues): shared by many codes, they say nothing of one."""
+    counted: dict[str, int] = {}
+    for code in codes:
+        for word in _words(code):
+            counted[word] = counted.get(word, 0) + 1
+    return frozenset(word for word, n in counted.items() if n >= COMMON)
+
+
+#: how many of a column's codes make a word common (no evidence for any one code)
+COMMON = 3
+#: a definition's closing citation ("[CTDC codebook v6 (2017) §3 var. 3]")
+CITED = re.compile(r"\[[^\[\]]*\]")
 #: words that carry no meaning of their own in a label
 STOPWORDS = frozenset({"and", "or", "of", "the", "to", "a", "an", "in", "by", "for", "with",
                        "other", "others", "not", "specified", "type", "types"})
@@ -83,6 +120,8 @@ class Proposal:
     unknown: bool = False
     evidence: str = ""
     todo: str | None = None
+    #: further targets of a code that joins values ("Sex and Labor")
+    more: tuple[str, ...] = ()
 
 
 @dataclass
@@ -107,6 +146,13 @@ class Labels:
 
     def __init__(self, vocab: Vocabulary, slot: str) -> None:
         self.exact: dict[str, tuple[str, str]] = {}
+        #: labels that are not exact equivalents of their value
+        self.loose: set[str] = set()
+        label_words: dict[str, set[str]] = {}
+        definition_words: dict[str, set[str]] = {}
+        close: dict[str, list[tuple[str, str]]] = {}
+        #: the value a code no other value names defaults to (labelled "Other")
+        self.catch_all: str | None = None
         for name, info in vocab.slot_values(slot).items():
             if info.deprecated:
                 continue
@@ -115,8 +161,26 @@ class Labels:
                 kinds.append((info.ctdc_code, "CTDC code"))
             if info.meaning and info.meaning.startswith("htcds:"):
                 kinds.append((info.meaning.split(":", 1)[1], "HTCDS value"))
+            # HTCDS values this value is close to: a label, never an exact one
+            for mapping in info.mappings:
+                if mapping.predicate in ("exactMatch", "closeMatch") and \
+                        mapping.curie.startswith("htcds:"):
+                    close.setdefault(normal(mapping.curie.split(":", 1)[1]), []).append(
+                        (name, mapping.curie.split(":", 1)[1]))
             for label, kind in kinds:
                 self.exact.setdefault(normal(label), (name, f"{kind} '{label}'"))
+                label_words.setdefault(name, set()).update(_words(label))
+                if normal(label) == "other" and self.catch_all is None:
+                    self.catch_all = name
+            definition = CITED.sub("", info.description)
+            definition_words[name] = _words(definition)
+        for key, claims in close.items():  # one value's only, and no exact label's
+            if len(claims) == 1 and key not in self.exact:
+                name, label = claims[0]
+                self.exact[key] = (name, f"HTCDS value '{label}' (a closeMatch)")
+                self.loose.add(key)
+        self.words = _distinctive(label_words)
+        self.defined = _distinctive(definition_words)
 
     def knows(self, code: str) -> float:
         """How well ``code`` is one of the labels: 1 exactly, 0.5 when it contains one whole
@@ -145,14 +209,45 @@ class Labels:
                  if all(any(t.startswith(w) for t in label.split()) for w in words)]
         return min(found, key=len) if found else None
 
-    def propose(self, code: str) -> tuple[str | None, str, bool]:
-        """(target, evidence, exact) for one code."""
+    def propose(self, code: str, weak: bool = True, catch_all: bool = True,
+                common: frozenset[str] = frozenset()) -> tuple[tuple[str, ...], str, bool]:
+        """(targets, evidence, exact) for one code, on the strongest evidence found: an
+        exact label; a label whose words the code holds or begins; a fuzzy label; then,
+        with ``weak``, a code joining two values ("Sex and Labor") and words that only one
+        value's labels, or only one value's definition, use (``common`` words, which many
+        of the column's codes share, do not count); last, with ``catch_all``, the slot's
+        "Other" value."""
+        target, why, exact = self._label(code)
+        if target is not None:
+            return (target,), why, exact
+        key = normal(code)
+        if not key or not self.exact or not weak:
+            return (), "", False
+        parts = [p for p in re.split(r"\s+and\s+|\s*[&+]\s*", code.strip()) if p.strip()]
+        if len(parts) > 1:
+            found = [self._label(part)[0] or self._shared(part, self.words, common)[0]
+                     for part in parts]
+            if all(found) and len(set(found)) == len(found):
+                return tuple(t for t in found if t), f"the code joins values " \
+                    f"{', '.join(t for t in found if t)}", False
+        for index, kind in ((self.words, "the labels"), (self.defined, "the definition")):
+            target, words = self._shared(code, index, common)
+            if target is not None:
+                return (target,), f"the word(s) {', '.join(words)} of the code occur in " \
+                    f"{kind} of {target} only", False
+        if catch_all and self.catch_all is not None and re.search(r"[^\W\d_]", code):
+            return (self.catch_all,), f"no value names it: {self.catch_all} is the slot's " \
+                "value for a type no other value names", False
+        return (), "", False
+
+    def _label(self, code: str) -> tuple[str | None, str, bool]:
+        """(target, evidence, exact) from the labels themselves."""
         from rapidfuzz import fuzz, process
 
         key = normal(code)
         if key in self.exact:
             target, why = self.exact[key]
-            return target, f"{why} of {target}", True
+            return target, f"{why} of {target}", key not in self.loose
         if not key or not self.exact:
             return None, "", False
         for rule, label in (("holds", self._contained(key)), ("starts", self._prefixed(key))):
@@ -166,6 +261,23 @@ class Labels:
             return None, "", False
         target, why = self.exact[best[0]]
         return target, f"fuzzy {best[1]:.0f} with {why} of {target}", False
+
+    @staticmethod
+    def _shared(code: str, index: dict[str, str],
+                common: frozenset[str]) -> tuple[str | None, list[str]]:
+        """The one value whose distinctive words the code's words are (or begin: "sex" in
+        "sexual") most often, and those words; none on a tie."""
+        hits: dict[str, list[str]] = {}
+        for word in _words(code) - common:
+            for known, value in index.items():
+                if known == word or (len(word) >= 3 and known.startswith(word)):
+                    hits.setdefault(value, []).append(known)
+        if not hits:
+            return None, []
+        ranked = sorted(hits.items(), key=lambda i: -len(set(i[1])))
+        if len(ranked) > 1 and len(set(ranked[0][1])) == len(set(ranked[1][1])):
+            return None, []
+        return ranked[0][0], sorted(set(ranked[0][1]))
 
 
 def _slot_names(vocab: Vocabulary) -> dict[str, tuple[str, str]]:
@@ -306,7 +418,8 @@ def _flag_groups(found: Profile, codes: dict[str, list[tuple[str, int]]], vocab:
                       transform={"type": "flags", "true_codes": ["1"], "false_codes": ["0"]},
                       todo="flag columns matched by their names: confirm each value")
         for column in members:
-            proposal = _propose(suffixes[column.name], column.filled, labels[slot])
+            proposal = _propose(suffixes[column.name], column.filled, labels[slot],
+                                catch_all=False)
             proposal.code = column.name
             group.values.append(proposal)
         for column in members:
@@ -387,16 +500,16 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
     codes = _pieces(seen, draft.split)
     others = [c for c in labels if c != slot and vocab.slots[c].multivalued == bool(draft.split)]
     second: Draft | None = None
-    for code, n in codes:
+    for code, n in codes:  # first on the labels alone: this slot's, then another slot's
         if says_unknown(code, missing):
             draft.values.append(Proposal(code, n, unknown=True, evidence="no information"))
             continue
-        proposal = _propose(code, n, labels[slot])
+        proposal = _propose(code, n, labels[slot], weak=False)
         if proposal.target is None and draft.split:
             for other in others:  # another slot's value: a second variable of this column
                 if not labels[other].knows(code):
                     continue
-                alternative = _propose(code, n, labels[other])
+                alternative = _propose(code, n, labels[other], weak=False)
                 if alternative.target is not None and (second is None or second.slot == other):
                     second = second or Draft([column.name], other,
                                              f"codes of {other} in the same column",
@@ -407,19 +520,39 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
                     proposal = Proposal(code, n, evidence=f"read by {other}")
                     break
         draft.values.append(proposal)
+    # then the codes left, on weaker evidence: this slot's, the second variable's, and last
+    # this slot's "Other"
+    common = _common_words(code for code, _ in codes)
+    for i, proposal in enumerate(draft.values):
+        if proposal.target is not None or proposal.unknown or proposal.evidence:
+            continue
+        code, n = proposal.code, proposal.count
+        better = _propose(code, n, labels[slot], catch_all=False, common=common)
+        if better.target is None and second is not None and second.slot is not None:
+            alternative = _propose(code, n, labels[second.slot], catch_all=False,
+                                   common=common)
+            if alternative.target is not None:
+                second.values.append(alternative)
+                better = Proposal(code, n, evidence=f"read by {second.slot}")
+        if better.target is None and not better.evidence:
+            better = _propose(code, n, labels[slot], common=common)
+        draft.values[i] = better
+    if second is not None:
+        second.values.sort(key=lambda p: -p.count)
     if second is not None:
         draft.extra = second
     return draft
 
 
-def _propose(code: str, n: int, labelled: Labels) -> Proposal:
-    target, why, exact = labelled.propose(code)
-    if target is None:
+def _propose(code: str, n: int, labelled: Labels, weak: bool = True, catch_all: bool = True,
+             common: frozenset[str] = frozenset()) -> Proposal:
+    targets, why, exact = labelled.propose(code, weak, catch_all, common)
+    if not targets:
         return Proposal(code, n, todo="no candidate value: map it, or mark it unknown")
     if exact:
-        return Proposal(code, n, target, "exactMatch", evidence=why)
-    return Proposal(code, n, target, "closeMatch", evidence=why,
-                    todo="confirm this fuzzy match and its predicate")
+        return Proposal(code, n, targets[0], "exactMatch", evidence=why)
+    return Proposal(code, n, targets[0], "closeMatch", more=targets[1:], evidence=why,
+                    todo="confirm this suggestion and its predicate")
 
 
 def _country(code: str, n: int, missing: set[str], codes: frozenset[str]) -> Proposal:
@@ -515,7 +648,8 @@ def _value_line(proposal: Proposal, indent: int = 6) -> str:
     key = f"{' ' * indent}{_q(proposal.code)}:"
     if proposal.unknown:
         return f"{key} {{unknown: true}}{comment}"
-    parts = [f"value: {proposal.target if proposal.target else 'null'}"]
+    parts = [f"values: [{', '.join((proposal.target or '', *proposal.more))}]"
+             if proposal.more else f"value: {proposal.target if proposal.target else 'null'}"]
     if proposal.predicate != "exactMatch":
         parts.append(f"predicate: {proposal.predicate}")
     if proposal.todo:
