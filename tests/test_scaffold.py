@@ -152,3 +152,35 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "--source must be lower-case" in capsys.readouterr().err
     assert run(["scaffold", str(export)]) == 2
     assert "give the EXPORT and --source ID" in capsys.readouterr().err
+
+
+def test_update_reports_codes_it_cannot_add(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A variable whose values are a flow mapping takes no new lines: its new code is named,
+    with the variable's line, for the steward to add by hand (exit 1); nothing is written."""
+    from ruamel.yaml import YAML
+
+    bundled = ROOT / "crosswalks" / "iom" / "2.0.0.yaml"
+    lines = bundled.read_text(encoding="utf-8").split("\n")
+    start = lines.index("  - column: gender")
+    values = lines.index("    values:", start)
+    end = next(i for i in range(values + 1, len(lines)) if lines[i].startswith("  - "))
+    mapping = YAML(typ="safe").load("\n".join(line[6:] for line in lines[values + 1:end]))
+    flow = "    values: " + json.dumps(mapping, ensure_ascii=False)
+    crosswalk = tmp_path / "crosswalks" / "iom" / "2.0.0.yaml"
+    crosswalk.parent.mkdir(parents=True)
+    crosswalk.write_text("\n".join([*lines[:values], flow, "", *lines[end:]]), encoding="utf-8")
+    assert run(["validate", str(crosswalk), "--no-bundled"]) == 0  # the same crosswalk
+    before = crosswalk.read_bytes()
+    text = (ROOT / "examples" / "iom" / "case_export.csv").read_text(encoding="utf-8")
+    header, first, *rest = text.splitlines()
+    cells = first.split(",")
+    cells[header.split(",").index("gender")] = "Femenine"
+    export = tmp_path / "delivery.csv"
+    export.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+    assert run(["scaffold", str(export), "--update", str(crosswalk)]) == 1
+    err = capsys.readouterr().err
+    assert f"2.0.0.yaml:{start + 1}: not added: gender code \"Femenine\" (its values are a " \
+           "flow mapping; add it by hand)" in err
+    assert "0 new code(s) added" in err and "1 left to add by hand" in err
+    assert crosswalk.read_bytes() == before

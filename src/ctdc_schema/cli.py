@@ -544,13 +544,21 @@ def scaffold(
         if source is not None or output is not None:
             raise UsageError("--update writes the crosswalk in place: give no --source or -o")
         atomic.refuse_overwrite(update, [export])
-        text, added = scaffold_module.update(export, update, delimiter, encoding, schema)
+        text, added, left = scaffold_module.update(export, update, delimiter, encoding,
+                                                   schema)
         if added:
             atomic.write_text(update, text)
         for column, code in added:
             typer.echo(f"{update}: added {column} code {json.dumps(code)[:60]} (TODO)",
                        err=True)
-        typer.echo(f"{len(added)} new code(s) added to {update}", err=True)
+        for item in left:
+            typer.echo(f"{update}:{item.line}: not added: {item.column} code "
+                       f"{json.dumps(item.code)[:60]} ({item.reason}; add it by hand)",
+                       err=True)
+        typer.echo(f"{len(added)} new code(s) added to {update}"
+                   + (f", {len(left)} left to add by hand" if left else ""), err=True)
+        if left:
+            raise typer.Exit(1)
         return
     if export is None or source is None:
         raise UsageError("give the EXPORT and --source ID (or --update CROSSWALK)")

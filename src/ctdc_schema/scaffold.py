@@ -696,13 +696,25 @@ def scaffold(export: Path, source: str, delimiter: str | None = None,
     return render(source, found, drafts, vocab, export_block, missing_codes)
 
 
+@dataclass(frozen=True)
+class Left:
+    """A new code ``--update`` could not add: where, and why."""
+
+    column: str
+    code: str
+    line: int
+    reason: str
+
+
 def update(export: Path, crosswalk: Path, delimiter: str | None = None,
            encoding: str | None = None, schema: Path | str | None = None
-           ) -> tuple[str, list[tuple[str, str]]]:
+           ) -> tuple[str, list[tuple[str, str]], list[Left]]:
     """The crosswalk's text with the codes of ``export`` it does not map yet added, each as a
-    TODO entry with a suggestion, at the end of its variable's ``values``; and the (column,
-    code) pairs added. Nothing else changes, byte for byte: the file is read with ruamel for
-    the positions of its nodes, and only new lines are inserted into its text."""
+    TODO entry with a suggestion, at the end of its variable's ``values``; the (column, code)
+    pairs added; and the new codes left out, where a variable's ``values`` are not a block
+    mapping new lines can join (a flow mapping, or none). Nothing else changes, byte for
+    byte: the file is read with ruamel for the positions of its nodes, and only new lines are
+    inserted into its text."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     from ctdc_schema import vocabulary, yamlsource
@@ -727,21 +739,23 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
     lines = text.split("\n")
     inserts: list[tuple[int, list[str]]] = []
     added: list[tuple[str, str]] = []
+    left: list[Left] = []
     for variable, node in zip(loaded.model.variables, variables_node.value, strict=True):
         flags = variable.transform is not None and str(variable.transform.type) == "flags"
         columns = variable.column or []
         if flags or len(columns) != 1 or columns[0] not in by_column:
             continue
         values_node = next((v for k, v in node.value if k.value == "values"), None)
-        if not isinstance(values_node, MappingNode) or values_node.flow_style \
-                or not values_node.value:
-            continue  # no block mapping of values to add to
+        block = isinstance(values_node, MappingNode) and not values_node.flow_style \
+            and bool(values_node.value)
         column = by_column[columns[0]]
         if column.distinct > MAX_CODES:
             continue
         lookup = semantics.Lookup(variable)
         slot_info = vocab.slots.get(variable.slot)
         labelled = Labels(vocab, variable.slot) if slot_info and slot_info.enum else None
+        if not block and labelled is None and variable.transform is None:
+            continue  # free text or numbers (an identifier): every value is new
         new = []
         counted: dict[str, int] = {}
         for cell, n in column.top:  # the codes as the engine reads them (split, trimmed)
@@ -759,9 +773,16 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
                 "unknown")
             proposal.predicate = "closeMatch" if proposal.target else proposal.predicate
             new.append(proposal)
-            added.append((columns[0], code))
         if not new:
             continue
+        if not block or values_node is None:
+            shape = "a flow mapping" if values_node is not None and getattr(
+                values_node, "flow_style", False) else "not a block mapping" \
+                if values_node is not None else "absent"
+            left += [Left(columns[0], p.code, node.start_mark.line + 1,
+                          f"its values are {shape}") for p in new]
+            continue
+        added += [(columns[0], p.code) for p in new]
         indent = values_node.value[0][0].start_mark.column
         at = values_node.value[-1][0].start_mark.line + 1
         while at < len(lines) and (not lines[at].strip() or lines[at].lstrip().startswith("#")
@@ -772,4 +793,4 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
         inserts.append((at, [_value_line(p, indent) for p in new]))
     for at, block in sorted(inserts, reverse=True):
         lines[at:at] = block
-    return "\n".join(lines), added
+    return "\n".join(lines), added, left

@@ -493,7 +493,8 @@ def onboarding(ctx: Context) -> dict[str, str]:
               "is validated. When a delivery brings codes the crosswalk does not map, "
               "`ctdc scaffold NEW.csv --update crosswalks/acme/1.0.0.yaml` adds them at the end "
               "of their variable's values, each with a suggestion and a TODO; nothing else in "
-              "the file changes.", ""]
+              "the file changes. A code it cannot add (its variable's values are a flow "
+              "mapping) is listed with the variable's line, and the command exits 1.", ""]
     return {"onboarding.md": "\n".join(steps)}
 
 
