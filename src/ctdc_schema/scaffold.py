@@ -746,7 +746,7 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
         if flags or len(columns) != 1 or columns[0] not in by_column:
             continue
         values_node = next((v for k, v in node.value if k.value == "values"), None)
-        block = isinstance(values_node, MappingNode) and not values_node.flow_style \
+        in_block = isinstance(values_node, MappingNode) and not values_node.flow_style \
             and bool(values_node.value)
         column = by_column[columns[0]]
         if column.distinct > MAX_CODES:
@@ -754,7 +754,7 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
         lookup = semantics.Lookup(variable)
         slot_info = vocab.slots.get(variable.slot)
         labelled = Labels(vocab, variable.slot) if slot_info and slot_info.enum else None
-        if not block and labelled is None and variable.transform is None:
+        if not in_block and labelled is None and variable.transform is None:
             continue  # free text or numbers (an identifier): every value is new
         new = []
         counted: dict[str, int] = {}
@@ -775,7 +775,7 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
             new.append(proposal)
         if not new:
             continue
-        if not block or values_node is None:
+        if not in_block or values_node is None:
             shape = "a flow mapping" if values_node is not None and getattr(
                 values_node, "flow_style", False) else "not a block mapping" \
                 if values_node is not None else "absent"
