@@ -318,3 +318,30 @@ def test_against_compares_a_new_version_with_its_predecessor(tmp_path: Path) -> 
         text.replace('"Feminine": female', '"Feminine": male', 1), encoding="utf-8")
     codes = [f.code for f in diff.against("HEAD", tmp_path).findings]
     assert codes == ["CH201", "CH105"], codes
+
+
+def test_annotation_changes_are_classified(tmp_path: Path) -> None:
+    """An annotation the toolkit acts on (here where the HTCDS layout writes a value) changed
+    is breaking; one added is additive; a note reworded is a patch."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(ROOT / "schema", old)
+    shutil.copytree(ROOT / "schema", new)
+    main = new / "ctdc.yaml"
+    text = main.read_text(encoding="utf-8")
+    for before, after in (("htcds_value: PhysicalThreats", "htcds_value: Other"),
+                          ("      htcds_field: prs_Gender\n",
+                           "      htcds_field: prs_Gender\n      htcds_note: Gender.\n"),
+                          ("Brokers, employers, smugglers",
+                           "Labour brokers, employers, smugglers")):
+        assert before in text
+        text = text.replace(before, after, 1)
+    main.write_text(text, encoding="utf-8")
+    lines = main.read_text(encoding="utf-8").splitlines()
+    recruiter_other = lines.index("      other:", lines.index("  RecruiterRelationship:")) + 1
+    listed = {(code, line, message) for code, _, line, message in found(diff.diff(old, new))}
+    assert listed == {
+        ("CH110", line_of(main, "      threats:"),
+         "MeansOfControl.threats: annotation htcds_value: PhysicalThreats -> Other"),
+        ("CH201", line_of(main, "  gender:"),
+         "slot gender: annotation htcds_note added (Gender.)"),
+        ("CH301", recruiter_other, "RecruiterRelationship.other: annotation htcds_note reworded")}

@@ -24,7 +24,7 @@ CASES = [
     ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.8),
     ("iom", ROOT / "examples" / "iom" / "case_export.csv", 0.8),
     ("ctdc-public", CTDC_2020_FULL if CTDC_2020_FULL.is_file() else CTDC_2020, 0.9),
-    *([("ctdc-public-2017", CTDC_2017_FULL, 0.85)] if CTDC_2017_FULL.is_file() else []),
+    *([("ctdc-public-2017", CTDC_2017_FULL, 0.9)] if CTDC_2017_FULL.is_file() else []),
 ]
 #: of the codes the draft proposes a target for, the share whose target is the bundled one:
 #: weak evidence must not flood a steward with wrong suggestions

@@ -49,6 +49,10 @@ SPECIAL_CODES: dict[str, str] = {
 }
 
 
+#: other codes the sources write for a special code (the CTDC 2018 data dictionary's 00)
+SPECIAL_ALIASES: dict[str, list[str]] = {"ZZ": ["00"]}
+
+
 def _q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML), safe for codes like NO/ON."""
     return json.dumps(text, ensure_ascii=False)
@@ -107,6 +111,8 @@ def _entries() -> list[tuple[str, list[str]]]:
         ]
     for code, desc in SPECIAL_CODES.items():
         entries[code] = [f"description: {_q(desc)}"]
+        if code in SPECIAL_ALIASES:
+            entries[code] += ["aliases:", *(f"  - {_q(a)}" for a in SPECIAL_ALIASES[code])]
         if code in regions:
             entries[code] += ["annotations:", f"  un_subregion: {_q(regions[code][0])}",
                               f"  un_region: {_q(regions[code][1])}"]

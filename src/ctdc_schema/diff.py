@@ -8,7 +8,7 @@ for removals), so that every reporter of ``ctdc validate`` renders them and CI a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
@@ -395,6 +395,9 @@ def vocabulary_changes(old_folder: Path, new_folder: Path, old_places: SchemaLoc
         if was.description != info.description:
             yield at(new_places, ch.REWORDED, f"description of slot {slot} reworded",
                      ("slots", slot))
+        for rule, message in _annotations(f"slot {slot}", was.annotations, info.annotations):
+            yield at(new_places, rule, message, ("slots", slot),
+                     (slot,) if rule is ch.ANNOTATION_CHANGED else ())
     for enum in sorted(set(old.enums_raw) - set(new.enums_raw)):
         yield at(old_places, ch.VALUE_REMOVED, f"enum {enum} removed", ("enums", enum),
                  of_enum(enum))
@@ -433,6 +436,28 @@ def vocabulary_changes(old_folder: Path, new_folder: Path, old_places: SchemaLoc
             if then.description != now.description:
                 yield at(new_places, ch.REWORDED, f"{enum}: description of {value} "
                                                   "reworded", parts)
+            for rule, message in _annotations(f"{enum}.{value}", then.annotations,
+                                              now.annotations):
+                breaking = rule is ch.ANNOTATION_CHANGED
+                yield at(new_places, rule, message, parts, of_enum(enum) if breaking else (),
+                         (value,) if breaking else ())
+
+
+def _annotations(owner: str, before: Mapping[str, str],
+                 after: Mapping[str, str]) -> Iterator[tuple[Rule, str]]:
+    """Annotation changes of one slot or value: added (additive), a ``*_note`` reworded or
+    removed (patch), any other changed or removed (breaking: the toolkit acts on it)."""
+    for key in sorted(set(before) | set(after)):
+        then, now = before.get(key), after.get(key)
+        if then == now:
+            continue
+        if then is None:
+            yield ch.ADDED, f"{owner}: annotation {key} added ({excerpt(str(now), 60)})"
+        elif key.endswith("_note"):
+            yield ch.REWORDED, f"{owner}: annotation {key} reworded"
+        else:
+            yield ch.ANNOTATION_CHANGED, (f"{owner}: annotation {key}: {excerpt(then, 60)} "
+                                          f"-> {excerpt(now, 60) if now else '(removed)'}")
 
 
 # -- against a git revision ---------------------------------------------------------------------

@@ -456,8 +456,10 @@ def _match(column: Column, seen: list[tuple[str, int]], vocab: Vocabulary,
                       transform={"type": "country",
                                  "country_format": country_format or "name"})
         enum = vocab.slots[slot].enum
-        known = frozenset(vocab.enum_values(enum)) if enum else frozenset()
-        draft.values = [_country(code, n, missing, known) for code, n in seen]
+        values = vocab.enum_values(enum) if enum else {}
+        aliases = {alias: name for name, info in values.items() for alias in info.aliases}
+        draft.values = [_country(code, n, missing, frozenset(values), aliases)
+                        for code, n in seen]
         return draft
     # enum slots: the one whose labels explain most cells (its name first), then any other
     # that explains much of the rest (one multi-select column can feed two slots)
@@ -555,14 +557,19 @@ def _propose(code: str, n: int, labelled: Labels, weak: bool = True, catch_all: 
                     todo="confirm this suggestion and its predicate")
 
 
-def _country(code: str, n: int, missing: set[str], codes: frozenset[str]) -> Proposal:
+def _country(code: str, n: int, missing: set[str], codes: frozenset[str],
+             aliases: dict[str, str]) -> Proposal:
     """A country code or name: one of the vocabulary's codes (withdrawn and user-assigned
-    ones too: CS, XK, ZZ), an exact ISO code or name, else a fuzzy name."""
+    ones too: CS, XK, ZZ) or their aliases (00), an exact ISO code or name, else a fuzzy
+    name."""
     from rapidfuzz import fuzz, process
 
     text = code.strip()
     if text in codes:
         return Proposal(code, n, text, "exactMatch", evidence="a code of the vocabulary")
+    if text in aliases:
+        return Proposal(code, n, aliases[text], "exactMatch",
+                        evidence=f"alias '{text}' of {aliases[text]}")
     if text.lower() in missing:
         return Proposal(code, n, unknown=True, evidence="no information")
     names = _country_names()

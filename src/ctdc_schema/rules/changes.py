@@ -101,6 +101,18 @@ VALUE_REDEFINED = _rule(
     "under another broader value.",
     "forced_labour: {meaning: htcds:ForcedLabour} -> {meaning: htcds:Slavery}\n",
     "(a new value with the new meaning; the old one deprecated, removed in the next major)\n")
+ANNOTATION_CHANGED = _rule(
+    "CH110", "annotation-changed", Severity.ERROR,
+    "An annotation the toolkit acts on was changed or removed on a slot or value (disclosure, "
+    "generalisation, definition_depends_on, ctdc_code, htcds_field, htcds_value ...).",
+    BREAKING_NOTE + "Annotations decide how records are read and written beyond the "
+    "vocabulary's own shape: the CTDC release layout (`ctdc_code`), what a de-identified "
+    "release drops or generalises (`disclosure`, `generalisation`), where the HTCDS layout "
+    "writes a value (`htcds_field`, `htcds_value`). Changing one changes those outputs for "
+    "records that did not change. Adding an annotation is additive (CH201); rewording a "
+    "`*_note` annotation is a patch (CH301).",
+    "threats:\n  annotations: {htcds_value: PhysicalThreats} -> {htcds_value: Other}\n",
+    "(a major version, with the change listed in `changes`)\n")
 ADDED = _rule(
     "CH201", "added", Severity.INFO,
     "A slot, value, variable, source code or crosswalk element was added.",
