@@ -1,5 +1,6 @@
-"""Engine benchmark: `ctdc validate` and `ctdc transform` against DuckDB's own CSV-to-Parquet
-copy of the same file (the I/O floor), on seeded Polaris- and IOM-layout exports.
+"""Engine benchmark: `ctdc validate` and `ctdc transform` (vocabulary records, and the HTCDS
+2.0 layout) against DuckDB's own CSV-to-Parquet copy of the same file (the I/O floor), on
+seeded Polaris- and IOM-layout exports.
 
 Each command runs as its own process, the way a partner's CI runs it (imports included), and
 its wall time and peak resident memory are read from the operating system (``wait4``).
@@ -49,7 +50,7 @@ def run(rows: int, folder: Path, spark: bool) -> None:
     ctdc = [sys.executable, "-m", "ctdc_schema"]
     print(f"{rows:,} rows per export; floor = DuckDB COPY of the CSV to Parquet; "
           f"{os.cpu_count()} cores")
-    print(f"{'layout':<8} {'command':<22} {'seconds':>8} {'rows/s':>11} {'x floor':>8} "
+    print(f"{'layout':<8} {'command':<26} {'seconds':>8} {'rows/s':>11} {'x floor':>8} "
           f"{'peak RSS':>10}")
     for layout, (_, _, delivered) in LAYOUTS.items():
         export = folder / f"{layout}_{rows}.csv"
@@ -64,13 +65,16 @@ def run(rows: int, folder: Path, spark: bool) -> None:
                                         *dated])[:2]),
             ("ctdc transform", *measure([*ctdc, "transform", str(export), "-s", layout,
                                          *dated, "-o", str(folder / "out.parquet")])[:2]),
+            ("transform --layout htcds", *measure(
+                [*ctdc, "transform", str(export), "-s", layout, *dated, "--layout", "htcds",
+                 "-o", str(folder / "htcds.csv")])[:2]),
         ]
         if spark:
             cases.append(("transform --engine spark", *measure(
                 [*ctdc, "transform", str(export), "-s", layout, *dated, "--engine", "spark",
                  "-o", str(folder / "spark.parquet")])[:2]))
         for label, seconds, rss in cases:
-            print(f"{layout:<8} {label:<22} {seconds:8.2f} {rows / seconds:11,.0f} "
+            print(f"{layout:<8} {label:<26} {seconds:8.2f} {rows / seconds:11,.0f} "
                   f"{seconds / floor:8.2f} {rss:8.0f} MiB")
 
 

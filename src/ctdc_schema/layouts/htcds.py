@@ -84,19 +84,21 @@ class HtcdsLayout:
         slot = ident(target.slot)
         mapping = target.mapping()
         var = f"h{index}{tag}"
+        multivalued = vocab.slots[target.slot].multivalued
+        if multivalued:
+            # each HTCDS value prefixed with its place in the picklist, so that one sort puts
+            # a cell's values in the picklist's order; the prefix is cut off again
+            order = list(target.field.values) or sorted(set(mapping.values()))
+            mapping = {name: f"{order.index(value):03d}{value}"
+                       for name, value in mapping.items()}
         con.execute(f"SET VARIABLE {var} = MAP(CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]))",
                     [list(mapping), list(mapping.values())])
-        if not vocab.slots[target.slot].multivalued:
+        if not multivalued:
             return f"getvariable('{var}')[CAST(r.{slot} AS VARCHAR)]"
-        order = [v for v in dict.fromkeys(mapping.values())]
-        if target.field.values:  # the picklist's order
-            order = [v for v in target.field.values if v in set(mapping.values())]
-        con.execute(f"SET VARIABLE {var}_order = CAST(? AS VARCHAR[])", [order])
-        mapped = (f"list_transform(CAST(r.{slot} AS VARCHAR[]), "
-                  f"lambda x: getvariable('{var}')[x])")
-        return (f"CASE WHEN r.{slot} IS NOT NULL THEN nullif(array_to_string(list_filter("
-                f"getvariable('{var}_order'), lambda v: list_contains({mapped}, v)), "
-                f"'{SEPARATOR}'), '') END")
+        mapped = (f"list_distinct(list_transform(CAST(r.{slot} AS VARCHAR[]), "
+                  f"lambda x: getvariable('{var}')[x]))")
+        return (f"nullif(array_to_string(list_transform(list_sort({mapped}), "
+                f"lambda v: v[4:]), '{SEPARATOR}'), '')")
 
     def write(self, con: Any, source: str, parameters: Sequence[Any], target: Path) -> None:
         """The CSV: a header of HTCDS field names and extension columns, one row per
