@@ -321,27 +321,41 @@ def test_against_compares_a_new_version_with_its_predecessor(tmp_path: Path) -> 
 
 
 def test_annotation_changes_are_classified(tmp_path: Path) -> None:
-    """An annotation the toolkit acts on (here where the HTCDS layout writes a value) changed
-    is breaking; one added is additive; a note reworded is a patch."""
+    """Where a value lands in HTCDS, compared as resolved: another HTCDS value or none is
+    breaking whatever decides it (here a mapping made narrow); an annotation the toolkit acts
+    on changed is breaking, one added additive; a note is wording."""
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(ROOT / "schema", old)
     shutil.copytree(ROOT / "schema", new)
     main = new / "ctdc.yaml"
     text = main.read_text(encoding="utf-8")
-    for before, after in (("htcds_value: PhysicalThreats", "htcds_value: Other"),
-                          ("      htcds_field: prs_Gender\n",
-                           "      htcds_field: prs_Gender\n      htcds_note: Gender.\n"),
-                          ("Brokers, employers, smugglers",
-                           "Labour brokers, employers, smugglers")):
-        assert before in text
+    for before, after in (
+            # uses_children loses its closeMatch to ThreatensChildrenFamily: no HTCDS value
+            ("        close_mappings:\n          - htcds:ThreatensChildrenFamily",
+             "        narrow_mappings:\n          - htcds:ThreatensChildrenFamily"),
+            # restricts_movement declared to have none instead of Other
+            ("          htcds_value: Other\n          htcds_note: >-\n"
+             "            HTCDS's field definitions describe RestrictsMovement",
+             "          htcds_value: none\n          htcds_note: >-\n"
+             "            HTCDS's field definitions describe RestrictsMovement"),
+            ("      disclosure: sensitive\n    range: LabourSector",
+             "      disclosure: quasi_identifier\n    range: LabourSector"),
+            ("      htcds_field: prs_Gender\n",
+             "      htcds_field: prs_Gender\n      htcds_note: Gender.\n"),
+            ("      htcds_field: vic_RelationshipToTrafficker\n",
+             "      htcds_field: vic_RelationshipToTrafficker\n      scope: recruiters\n")):
+        assert before in text, before
         text = text.replace(before, after, 1)
     main.write_text(text, encoding="utf-8")
-    lines = main.read_text(encoding="utf-8").splitlines()
-    recruiter_other = lines.index("      other:", lines.index("  RecruiterRelationship:")) + 1
     listed = {(code, line, message) for code, _, line, message in found(diff.diff(old, new))}
     assert listed == {
-        ("CH110", line_of(main, "      threats:"),
-         "MeansOfControl.threats: annotation htcds_value: PhysicalThreats -> Other"),
-        ("CH201", line_of(main, "  gender:"),
-         "slot gender: annotation htcds_note added (Gender.)"),
-        ("CH301", recruiter_other, "RecruiterRelationship.other: annotation htcds_note reworded")}
+        ("CH110", line_of(main, "      uses_children:"),
+         "MeansOfControl.uses_children: HTCDS vic_MethodsOfControl value "
+         "ThreatensChildrenFamily -> (undeclared: VC107)"),
+        ("CH110", line_of(main, "      restricts_movement:"),
+         "MeansOfControl.restricts_movement: HTCDS vic_MethodsOfControl value Other -> (none)"),
+        ("CH110", line_of(main, "  labour_sectors:"),
+         "slot labour_sectors: annotation disclosure: sensitive -> quasi_identifier"),
+        ("CH301", line_of(main, "  gender:"), "slot gender: annotation htcds_note added"),
+        ("CH201", line_of(main, "  recruiter_relationships:"),
+         "slot recruiter_relationships: annotation scope added (recruiters)")}

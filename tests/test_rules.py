@@ -183,8 +183,17 @@ def test_vc107_htcds_undeclared(tmp_path: Path) -> None:
              "          htcds_note: >-\n"
              "            HTCDS's field definitions describe RestrictsMovement")
     _replace(path, "htcds_field: prs_Gender", "htcds_field: prs_Gendre")
-    _replace(path, "htcds_value: PhysicalThreats", "htcds_value: Threats")
+    _replace(path, "htcds_value: none\n          htcds_note: >-\n            HTCDS's picklist "
+                   "splits threats", "htcds_value: Threats\n          htcds_note: >-\n"
+                   "            HTCDS's picklist splits threats")
+    # a slot without an enum, and a second slot for one field
+    _replace(path, "      generalisation: period_5\n",
+             "      generalisation: period_5\n      htcds_field: cas_IncomingReferralDate\n")
+    _replace(path, "      htcds_field: vic_TypeOfSexExploitation",
+             "      htcds_field: vic_TypeOfExploitation")
     assert _vocab_findings(schema) == {
         ("ctdc.yaml", _line_of(path, "      restricts_movement:"), "VC107"),
         ("ctdc.yaml", _line_of(path, "  gender:"), "VC107"),
-        ("ctdc.yaml", _line_of(path, "      threats:"), "VC107")}
+        ("ctdc.yaml", _line_of(path, "      threats:"), "VC107"),
+        ("ctdc.yaml", _line_of(path, "  year_of_registration:"), "VC107"),
+        ("ctdc.yaml", _line_of(path, "  sex_exploitation_types:"), "VC107")}

@@ -12,6 +12,7 @@ from conftest import CTDC_2020, CTDC_2020_FULL, ROOT, SHARED_DATA
 
 from ctdc_schema.cli import run
 from ctdc_schema.crosswalk.loader import load
+from ctdc_schema.crosswalk.semantics import all_targets
 from ctdc_schema.datamodel.crosswalk import Crosswalk
 from ctdc_schema.harmonise import crosswalks_by_source
 from ctdc_schema.profile import profile
@@ -24,31 +25,31 @@ CASES = [
     ("polaris", ROOT / "examples" / "polaris" / "hotline_export_2019.csv", 0.8),
     ("iom", ROOT / "examples" / "iom" / "case_export.csv", 0.8),
     ("ctdc-public", CTDC_2020_FULL if CTDC_2020_FULL.is_file() else CTDC_2020, 0.9),
-    *([("ctdc-public-2017", CTDC_2017_FULL, 0.9)] if CTDC_2017_FULL.is_file() else []),
+    *([("ctdc-public-2017", CTDC_2017_FULL, 0.8)] if CTDC_2017_FULL.is_file() else []),
 ]
 #: of the codes the draft proposes a target for, the share whose target is the bundled one:
 #: weak evidence must not flood a steward with wrong suggestions
 PRECISION = 0.9
-Mapping = dict[tuple[str, str], set[str]]
 #: warnings a draft may carry beside its TODOs (a rule that wants a steward's note)
 WARNINGS: set[str] = set()
+Key = tuple[str, str, str]
+Mapping = dict[Key, set[str]]
 
 
-def mappings(crosswalk: Crosswalk) -> tuple[Mapping, set[tuple[str, str]]]:
-    """(column, code) -> its targets ("unknown" for no information), and the codes mapped
-    exactMatch (the variable's and the value's predicate both exact)."""
+def mappings(crosswalk: Crosswalk) -> tuple[Mapping, set[Key]]:
+    """(slot, column, code) -> every target the code can reach (its cases too; "unknown" for
+    no information; empty for a code mapped to nothing), and the keys mapped exactMatch
+    (the variable's and the value's predicate both exact)."""
     found: Mapping = {}
-    exact: set[tuple[str, str]] = set()
+    exact: set[Key] = set()
     for variable in crosswalk.variables:
         for code, mapping in (variable.values or {}).items():
             flags = variable.transform is not None and str(variable.transform.type) == "flags"
-            key = (code if flags else (variable.column or [""])[0], "1" if flags else code)
-            targets = {"unknown"} if mapping.unknown else set(
-                mapping.values or ([mapping.value] if mapping.value else []))
-            if not targets:
-                continue
-            found.setdefault(key, set()).update(targets)
-            if str(mapping.predicate or "exactMatch") == "exactMatch" and \
+            key = (str(variable.slot), code if flags else (variable.column or [""])[0],
+                   "1" if flags else code)
+            reached = {"unknown"} if mapping.unknown else set(all_targets(mapping))
+            found.setdefault(key, set()).update(reached)
+            if reached and str(mapping.predicate or "exactMatch") == "exactMatch" and \
                     str(variable.predicate) == "exactMatch":
                 exact.add(key)
     return found, exact
@@ -72,20 +73,27 @@ def draft(tmp_path: Path, source: str, export: Path) -> Crosswalk:
 def test_a_draft_reaches_the_bundled_mappings(tmp_path: Path, source: str, export: Path,
                                               floor: float) -> None:
     bundled = max(crosswalks_by_source()[source], key=lambda cw: cw.valid_from)
-    wanted, exact = mappings(bundled)
+    bundled_mappings, exact = mappings(bundled)
     # only the codes this export holds can be reached from it
     columns = profile(export, top=10_000).columns
     seen = {(c.name, code) for c in columns for code, _ in c.top}
     seen |= {(c.name, piece.strip()) for c in columns
              for code, _ in c.top for sep in (";", ",", "/", "|") for piece in code.split(sep)}
     seen |= {(c.name, "1") for c in columns}
-    wanted = {key: targets for key, targets in wanted.items() if key in seen}
+    judged = {key: targets for key, targets in bundled_mappings.items() if key[1:] in seen}
+    wanted = {key: targets for key, targets in judged.items() if targets}
     got, got_exact = mappings(draft(tmp_path, source, export))
+    # reached: the draft gives the code of that slot one of the bundled targets
     reached = [key for key, targets in wanted.items() if got.get(key, set()) & targets]
-    proposed = [key for key in wanted if got.get(key)]
-    share, precision = len(reached) / len(wanted), len(reached) / len(proposed)
+    # a proposal is right when every target it names is one the bundled mapping of that slot
+    # reaches: a target where the bundled crosswalk maps the code to nothing, or only to
+    # another slot, is wrong
+    codes = {key[1:] for key in judged}
+    proposed = [key for key, targets in got.items() if targets and key[1:] in codes]
+    right = [key for key in proposed if got[key] <= judged.get(key, set())]
+    share, precision = len(reached) / len(wanted), len(right) / len(proposed)
     print(f"{source}: {len(reached)} of {len(wanted)} value mappings ({share:.1%}); "
-          f"{len(reached)} of {len(proposed)} proposals agree ({precision:.1%})")
+          f"{len(right)} of {len(proposed)} proposals right ({precision:.1%})")
     assert share >= floor
     assert precision >= PRECISION
     # never exactMatch where the bundled mapping is not exact
@@ -184,3 +192,59 @@ def test_update_reports_codes_it_cannot_add(tmp_path: Path,
            "flow mapping; add it by hand)" in err
     assert "0 new code(s) added" in err and "1 left to add by hand" in err
     assert crosswalk.read_bytes() == before
+
+
+def _iom_with(tmp_path: Path, changes: dict[str, list[str]]) -> Path:
+    """The IOM example export with the first cells of some columns replaced."""
+    text = (ROOT / "examples" / "iom" / "case_export.csv").read_text(encoding="utf-8")
+    header, *rows = text.splitlines()
+    columns = header.split(",")
+    table = [row.split(",") for row in rows]
+    for column, cells in changes.items():
+        for i, cell in enumerate(cells):
+            table[i][columns.index(column)] = cell
+    export = tmp_path / "delivery.csv"
+    export.write_text("\n".join([header, *(",".join(r) for r in table)]) + "\n",
+                      encoding="utf-8")
+    return export
+
+
+def test_weak_evidence_stays_modest(tmp_path: Path) -> None:
+    """The weaker tiers do not turn "no information" into a value, do not give a one-value
+    slot a list, and abstain where the code's words are several values' words."""
+    export = _iom_with(tmp_path, {
+        "gender": ["Feminine and Masculine"] * 3,
+        "relationship_to_recruiter": ["Don't know"] * 3,
+        "means_of_control": ["Kept in debt"] * 3 + ["and"] * 2})
+    text = draft(tmp_path, "acme", export)  # validates: nothing but TODOs
+    lines = scaffold(export, "acme").splitlines()
+
+    def line(code: str) -> str:
+        return next(x for x in lines if x.strip().startswith(json.dumps(code) + ":"))
+
+    assert text is not None
+    assert "values: [" not in line("Feminine and Masculine")  # gender holds one value
+    assert line("Don't know").strip().startswith('"Don\'t know": {unknown: true}')
+    assert line("Kept in debt").strip().startswith('"Kept in debt": {value: null')
+    assert line("and").strip().startswith('"and": {value: null')
+
+
+def test_update_keeps_no_information_and_shared_columns_modest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--update: a new "no information" code is proposed as such, never as a value, in each
+    variable that reads its column (IOM's exploitation_types feeds two, each deciding every
+    code); a bad cell of a variable read by a transform is left to validation (exit 0)."""
+    bundled = ROOT / "crosswalks" / "iom" / "2.0.0.yaml"
+    crosswalk = tmp_path / "crosswalks" / "iom" / "2.0.0.yaml"
+    crosswalk.parent.mkdir(parents=True)
+    crosswalk.write_bytes(bundled.read_bytes())
+    export = _iom_with(tmp_path, {"exploitation_types": ["Not specified"],
+                                  "registration_date": ["2019-13-45"]})
+    assert run(["scaffold", str(export), "--update", str(crosswalk)]) == 0
+    err = capsys.readouterr().err
+    assert "2 new code(s) added" in err and "registration_date" not in err
+    new = [x for x in crosswalk.read_text(encoding="utf-8").splitlines()
+           if x not in bundled.read_text(encoding="utf-8").splitlines()]
+    assert len(new) == 2 and all(line.strip().startswith(
+        '"Not specified": {value: null, note: "TODO: new in this delivery: mark it unknown, '
+        'or map it"}') for line in new)

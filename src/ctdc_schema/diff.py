@@ -441,23 +441,75 @@ def vocabulary_changes(old_folder: Path, new_folder: Path, old_places: SchemaLoc
                 breaking = rule is ch.ANNOTATION_CHANGED
                 yield at(new_places, rule, message, parts, of_enum(enum) if breaking else (),
                          (value,) if breaking else ())
+    for rule, message, where, slot_name, value_name in _htcds_changes(old, new):
+        breaking = rule is ch.ANNOTATION_CHANGED
+        yield at(new_places, rule, message, where, (slot_name,) if breaking else (),
+                 (value_name,) if breaking and value_name else ())
 
 
 def _annotations(owner: str, before: Mapping[str, str],
                  after: Mapping[str, str]) -> Iterator[tuple[Rule, str]]:
-    """Annotation changes of one slot or value: added (additive), a ``*_note`` reworded or
-    removed (patch), any other changed or removed (breaking: the toolkit acts on it)."""
+    """Annotation changes of one slot or value: a ``*_note`` added, reworded or removed
+    (patch), any other added (additive), changed or removed (breaking: the toolkit acts on
+    it). The
+    HTCDS declarations are left to :func:`_htcds_changes`, which compares what they resolve
+    to."""
     for key in sorted(set(before) | set(after)):
         then, now = before.get(key), after.get(key)
-        if then == now:
-            continue
-        if then is None:
+        if then == now or (key.startswith("htcds_") and not key.endswith("_note")):
+            continue  # where a value lands in HTCDS is compared resolved (_htcds_changes)
+        if key.endswith("_note"):  # wording: a patch however it changed
+            how = "added" if then is None else "removed" if now is None else "reworded"
+            yield ch.REWORDED, f"{owner}: annotation {key} {how}"
+        elif then is None:
             yield ch.ADDED, f"{owner}: annotation {key} added ({excerpt(str(now), 60)})"
-        elif key.endswith("_note"):
-            yield ch.REWORDED, f"{owner}: annotation {key} reworded"
         else:
             yield ch.ANNOTATION_CHANGED, (f"{owner}: annotation {key}: {excerpt(then, 60)} "
                                           f"-> {excerpt(now, 60) if now else '(removed)'}")
+
+
+def _htcds_changes(old: vocabulary.Vocabulary, new: vocabulary.Vocabulary
+                   ) -> Iterator[tuple[Rule, str, tuple[str, ...], str, str | None]]:
+    """Where slots and values land in HTCDS 2.0, old against new, however it is declared
+    (annotation, meaning or mapping): a slot or value now written somewhere else, or no longer
+    written, is breaking (the HTCDS layout writes other cells for the same records); one
+    written where it had no place is additive. (rule, message, location, slot, value)."""
+    from ctdc_schema import htcds
+
+    before, after = htcds.plan(old), htcds.plan(new)
+    then_slots = {t.slot: t for t in before.targets}
+    for target in after.targets:
+        parts: tuple[str, ...] = ("slots", target.slot)
+        was = then_slots.pop(target.slot, None)
+        if was is None:
+            yield ch.ADDED, f"slot {target.slot} written to HTCDS {target.field.name}", \
+                parts, target.slot, None
+            continue
+        if was.field.name != target.field.name:
+            yield ch.ANNOTATION_CHANGED, (f"slot {target.slot}: HTCDS field "
+                                          f"{was.field.name} -> {target.field.name}"), \
+                parts, target.slot, None
+            continue
+        enum = new.slots[target.slot].enum or ""
+        values = new.enum_values(enum) if enum else {}
+        for value in values:
+            where = ("enums", enum, "permissible_values", value)
+            earlier, decision = was.values.get(value), target.values.get(value)
+            now = decision.value if decision else "(undeclared: VC107)"
+            if earlier is None or earlier.value == now:
+                continue
+            if earlier.value is None and decision is not None:
+                yield ch.ADDED, f"{enum}.{value} now written to HTCDS as {now}", where, \
+                    target.slot, value
+            else:
+                yield ch.ANNOTATION_CHANGED, (
+                    f"{enum}.{value}: HTCDS {target.field.name} value "
+                    f"{earlier.value or '(none)'} -> {now or '(none)'}"), where, target.slot, \
+                    value
+    for slot, was in then_slots.items():
+        if slot in new.slots:
+            yield ch.ANNOTATION_CHANGED, (f"slot {slot}: no longer written to HTCDS "
+                                          f"{was.field.name}"), ("slots", slot), slot, None
 
 
 # -- against a git revision ---------------------------------------------------------------------

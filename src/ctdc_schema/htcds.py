@@ -5,11 +5,10 @@ The standard is a spreadsheet: its field sheet ships in ``standards/`` and is re
 that every field name and picklist value the toolkit writes is checked against the standard's
 own text. Where a vocabulary slot and its values go is declared in the vocabulary, as data:
 
-* a slot names its field with the annotation ``htcds_field`` (``vic_MethodsOfControl``), or
-  ``none`` when it has an HTCDS mapping but no field to go to (``age_broad`` is banded at
-  registration; ``vic_AgeWhenTrafficked`` is a number at first trafficking);
-  ``htcds_unless_set: OTHER_SLOT`` makes a slot a fallback, written only where ``OTHER_SLOT``
-  is empty (``unit_of_record`` stands in for ``trafficking_status``);
+* a slot with an enum names its field with the annotation ``htcds_field``
+  (``vic_MethodsOfControl``), or ``none`` when it has an HTCDS mapping but no field to go to
+  (``age_broad`` is banded at registration; ``vic_AgeWhenTrafficked`` is a number at first
+  trafficking); one slot per field;
 * a value reaches, in this order: its annotation ``htcds_value`` (a value name of the field,
   or ``none``, with the reason in ``htcds_note``); its ``meaning``; its one exact, close or
   broad HTCDS mapping among the field's values (``agriculture`` is broadMatch
@@ -19,7 +18,10 @@ own text. Where a vocabulary slot and its values go is declared in the vocabular
   current ISO 3166-1 code, and nothing otherwise (``ZZ`` unknown, ``XK`` user-assigned).
 
 Narrow and related mappings never decide on their own: writing a narrower HTCDS value would
-claim more than the record knows. Anything the rules above leave open is a problem
+claim more than the record knows. For the same reason a value is declared to reach an HTCDS
+``Other`` only when it fits none of that picklist's named values (CTDC's other means of
+control does; its other exploitation may be child labour or forced begging, which HTCDS
+names, so it has none). Anything the rules above leave open is a problem
 (finding VC107), so a new vocabulary value cannot silently fall out of the HTCDS layout.
 """
 
@@ -72,7 +74,8 @@ class Field:
 
 @cache
 def fields() -> dict[str, Field]:
-    """The fields of HTCDS 2.0 in the standard's order, deprecated ones left out."""
+    """The fields of HTCDS 2.0 in the standard's order, deprecated and retired ones left
+    out."""
     out: dict[str, Field] = {}
     with STANDARD_FILE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))
@@ -87,11 +90,12 @@ def fields() -> dict[str, Field]:
         if row is header or len(row) < 2:
             continue
         full = cell(row, "Field Name including Prefix")
-        if not full or full == "N/A" or cell(row, "Status") == "DEPRECATED":
+        if not full or full == "N/A" or cell(row, "Status") in ("DEPRECATED", "RETIRED"):
             continue
         names = cell(row, "Value Names (if picklist)")
         iso = names.startswith("Use ISO 3166")
-        values = () if iso or "|" not in names else tuple(
+        picklist = "picklist" in cell(row, "Field Type").lower()
+        values = () if iso or not picklist else tuple(
             v.strip() for v in names.split("|") if v.strip())
         out[full] = Field(full, cell(row, "Field Label"), cell(row, "Field Type"), values, iso)
     return out
@@ -111,14 +115,18 @@ class Target:
 
     slot: str
     field: Field
-    #: written only where this other slot is empty
-    unless_set: str | None = None
-    #: vocabulary value -> its decision (empty for a slot without an enum)
+    #: vocabulary value -> its decision
     values: dict[str, Decision] = _field(default_factory=dict)
 
     def mapping(self) -> dict[str, str]:
         """Vocabulary value -> HTCDS value, for the values that have one."""
         return {name: d.value for name, d in self.values.items() if d.value is not None}
+
+    @property
+    def lossless(self) -> bool:
+        """Every value reaches its own HTCDS value: the field says all the slot does."""
+        reached = [d.value for d in self.values.values()]
+        return None not in reached and len(set(reached)) == len(reached)
 
 
 @dataclass(frozen=True)
@@ -172,37 +180,24 @@ def plan(vocab: Vocabulary) -> Plan:
             problems.append(Problem(f"slot {slot.name}: '{declared}' is not a field of HTCDS "
                                     "2.0", slot.name))
             continue
-        target = Target(slot.name, target_field, slot.annotations.get("htcds_unless_set"))
-        if slot.enum is not None:
-            for value in vocab.enum_values(slot.enum).values():
-                decision = _decide(vocab, slot.enum, value, target_field, set())
-                if isinstance(decision, str):
-                    problems.append(Problem(decision, slot.name, slot.enum, value.name))
-                else:
-                    target.values[value.name] = decision
+        if slot.enum is None:
+            problems.append(Problem(f"slot {slot.name} has no enum: only a slot's values "
+                                    "can be written to an HTCDS picklist", slot.name))
+            continue
+        taken = next((t.slot for t in targets if t.field == target_field), None)
+        if taken is not None:
+            problems.append(Problem(f"slot {slot.name}: {declared} is written from {taken} "
+                                    "already", slot.name))
+            continue
+        target = Target(slot.name, target_field)
+        for value in vocab.enum_values(slot.enum).values():
+            decision = _decide(vocab, slot.enum, value, target_field, set())
+            if isinstance(decision, str):
+                problems.append(Problem(decision, slot.name, slot.enum, value.name))
+            else:
+                target.values[value.name] = decision
         targets.append(target)
-    problems += _check_sharing(vocab, targets)
     return Plan(targets, unplaced, problems)
-
-
-def _check_sharing(vocab: Vocabulary, targets: list[Target]) -> list[Problem]:
-    """Two slots may write one field only as value and fallback."""
-    problems: list[Problem] = []
-    by_field: dict[str, list[Target]] = {}
-    for target in targets:
-        by_field.setdefault(target.field.name, []).append(target)
-        other = target.unless_set
-        if other is not None and (other not in vocab.slots or not any(
-                t.slot == other and t.field == target.field for t in targets)):
-            problems.append(Problem(f"slot {target.slot}: htcds_unless_set '{other}' is not a "
-                                    f"slot written to {target.field.name}", target.slot))
-    for name, sharing in by_field.items():
-        primary = [t for t in sharing if t.unless_set is None]
-        if len(primary) > 1:
-            problems.append(Problem(
-                f"slots {', '.join(t.slot for t in primary)} all write {name}; make all but "
-                "one a fallback with htcds_unless_set", primary[1].slot))
-    return problems
 
 
 def _decide(vocab: Vocabulary, enum: str, value: ValueInfo, target: Field,

@@ -15,9 +15,11 @@ beside it, so that the work left is confirming, not writing:
   words of the code that only one value's labels use ("Family Member", family_relative) or
   only one value's definition ("Gender Minority": *gender* falls outside binary
   expectations), and last the slot's "Other" value for a named code no value covers
-  (a sector the vocabulary does not list is ``other``); words that many of the column's codes
-  share ("Services") are no evidence; a code that looks like "no information" is
-  ``unknown``; a code with no candidate is left with a TODO;
+  (a sector the vocabulary does not list is ``other``); words that three or more of the
+  column's codes share ("Services") are no evidence, and a code holding a word several
+  values' labels use is left to the steward; a code joins values only in a list slot; a code
+  that looks like "no information" is ``unknown``; a code with no candidate is left with a
+  TODO;
 * countries go through the ``country`` transform when pycountry resolves most codes, dates
   through ``year`` with the detected format, multi-select columns get their separator, and
   CTDC-style flag columns (``isForcedLabour``) are grouped into one ``flags`` variable;
@@ -99,7 +101,10 @@ STOPWORDS = frozenset({"and", "or", "of", "the", "to", "a", "an", "in", "by", "f
                        "other", "others", "not", "specified", "type", "types"})
 #: phrases that end a "no information" code ("Trafficking Type Not Specified")
 NO_INFORMATION = ("not specified", "unknown", "not known", "not provided", "not recorded",
-                  "not applicable")
+                  "not applicable", "don t know", "dont know")
+#: the shortest word of a definition that counts as evidence ("person" and "other" words of
+#: three or four letters say nothing of one value)
+LONG_WORD = 5
 
 
 def says_unknown(code: str, missing: set[str]) -> bool:
@@ -145,6 +150,8 @@ class Labels:
     value name (the local part of its ``meaning``)."""
 
     def __init__(self, vocab: Vocabulary, slot: str) -> None:
+        #: a list slot: a code may join several of its values
+        self.multivalued = vocab.slots[slot].multivalued
         self.exact: dict[str, tuple[str, str]] = {}
         #: labels that are not exact equivalents of their value
         self.loose: set[str] = set()
@@ -173,13 +180,16 @@ class Labels:
                 if normal(label) == "other" and self.catch_all is None:
                     self.catch_all = name
             definition = CITED.sub("", info.description)
-            definition_words[name] = _words(definition)
+            definition_words[name] = {w for w in _words(definition) if len(w) >= LONG_WORD}
         for key, claims in close.items():  # one value's only, and no exact label's
             if len(claims) == 1 and key not in self.exact:
                 name, label = claims[0]
                 self.exact[key] = (name, f"HTCDS value '{label}' (a closeMatch)")
                 self.loose.add(key)
         self.words = _distinctive(label_words)
+        #: label words several values use: a code that holds one is contested, and its
+        #: distinctive words alone do not decide ("Kept in debt": debt is two values' word)
+        self.contested = {w for used in label_words.values() for w in used} - set(self.words)
         self.defined = _distinctive(definition_words)
 
     def knows(self, code: str) -> float:
@@ -224,18 +234,20 @@ class Labels:
         if not key or not self.exact or not weak:
             return (), "", False
         parts = [p for p in re.split(r"\s+and\s+|\s*[&+]\s*", code.strip()) if p.strip()]
-        if len(parts) > 1:
+        if len(parts) > 1 and self.multivalued:
             found = [self._label(part)[0] or self._shared(part, self.words, common)[0]
                      for part in parts]
             if all(found) and len(set(found)) == len(found):
                 return tuple(t for t in found if t), f"the code joins values " \
                     f"{', '.join(t for t in found if t)}", False
+        if _words(code) & self.contested - common:
+            return (), "", False
         for index, kind in ((self.words, "the labels"), (self.defined, "the definition")):
             target, words = self._shared(code, index, common)
             if target is not None:
                 return (target,), f"the word(s) {', '.join(words)} of the code occur in " \
                     f"{kind} of {target} only", False
-        if catch_all and self.catch_all is not None and re.search(r"[^\W\d_]", code):
+        if catch_all and self.catch_all is not None and _words(code):
             return (self.catch_all,), f"no value names it: {self.catch_all} is the slot's " \
                 "value for a type no other value names", False
         return (), "", False
@@ -265,13 +277,12 @@ class Labels:
     @staticmethod
     def _shared(code: str, index: dict[str, str],
                 common: frozenset[str]) -> tuple[str | None, list[str]]:
-        """The one value whose distinctive words the code's words are (or begin: "sex" in
-        "sexual") most often, and those words; none on a tie."""
+        """The one value whose distinctive words the code uses most, and those words; none on
+        a tie."""
         hits: dict[str, list[str]] = {}
         for word in _words(code) - common:
-            for known, value in index.items():
-                if known == word or (len(word) >= 3 and known.startswith(word)):
-                    hits.setdefault(value, []).append(known)
+            if word in index:
+                hits.setdefault(index[word], []).append(word)
         if not hits:
             return None, []
         ranked = sorted(hits.items(), key=lambda i: -len(set(i[1])))
@@ -761,23 +772,30 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
         lookup = semantics.Lookup(variable)
         slot_info = vocab.slots.get(variable.slot)
         labelled = Labels(vocab, variable.slot) if slot_info and slot_info.enum else None
-        if not in_block and labelled is None and variable.transform is None:
-            continue  # free text or numbers (an identifier): every value is new
+        if not in_block and (labelled is None or variable.transform is not None):
+            continue  # values read by a transform or free text: validation reports bad cells
+        # a column that feeds several variables: a code no value names may be another's
+        shared = sum((v.column or [])[:1] == columns for v in loaded.model.variables) > 1
         new = []
         counted: dict[str, int] = {}
         for cell, n in column.top:  # the codes as the engine reads them (split, trimmed)
             for code in semantics.items(variable, cell):
                 counted[code] = counted.get(code, 0) + n
+        common = _common_words(counted)
         for code, n in sorted(counted.items(), key=lambda i: (-i[1], i[0])):
             if lookup.find(code) is not None or semantics.fold(code) in missing:
                 continue
             if variable.transform is not None and slot_info is not None and \
                     transforms.apply(variable.transform, code, slot_info, vocab)[0] is not None:
                 continue  # the transform reads it already
-            proposal = _propose(code, n, labelled) if labelled else Proposal(code, n)
+            if says_unknown(code, missing) or labelled is None:
+                proposal = Proposal(code, n, evidence="looks like no information"
+                                    if labelled else "")
+            else:
+                proposal = _propose(code, n, labelled, catch_all=not shared, common=common)
             proposal.todo = "new in this delivery: " + (
-                f"confirm {proposal.target}" if proposal.target else "map it, or mark it "
-                "unknown")
+                f"confirm {proposal.target}" if proposal.target else "mark it unknown, or "
+                "map it" if proposal.evidence else "map it, or mark it unknown")
             proposal.predicate = "closeMatch" if proposal.target else proposal.predicate
             new.append(proposal)
         if not new:
@@ -787,7 +805,8 @@ def update(export: Path, crosswalk: Path, delimiter: str | None = None,
                 values_node, "flow_style", False) else "not a block mapping" \
                 if values_node is not None else "absent"
             left += [Left(columns[0], p.code, node.start_mark.line + 1,
-                          f"its values are {shape}") for p in new]
+                          f"its values are {shape}") for p in new
+                     if (columns[0], p.code) not in {(x.column, x.code) for x in left}]
             continue
         added += [(columns[0], p.code) for p in new]
         indent = values_node.value[0][0].start_mark.column

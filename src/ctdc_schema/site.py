@@ -515,13 +515,12 @@ def htcds_layout(ctx: Context) -> dict[str, str]:
              "```bash",
              "ctdc transform --manifest examples/manifest.yaml --layout htcds -o htcds.csv",
              "```", "", doc, "", "## Fields\n",
-             "| HTCDS field | label | type | from |", "|---|---|---|---|"]
+             "| HTCDS field | label | type | from | also as |", "|---|---|---|---|---|"]
     for target_field in plan.written_fields():
-        sources = [f"{_slot_link(t.slot, 0)}" + (f" where `{t.unless_set}` is empty"
-                                                 if t.unless_set else "")
-                   for t in plan.targets if t.field == target_field]
+        target = next(t for t in plan.targets if t.field == target_field)
+        also = "" if target.lossless else f"`ctdc_{target.slot}`"
         lines.append(f"| `{target_field.name}` | {_cell(target_field.label)} | "
-                     f"{_cell(target_field.type)} | {'; '.join(sources)} |")
+                     f"{_cell(target_field.type)} | {_slot_link(target.slot, 0)} | {also} |")
     lines.append("")
     for slot, note in plan.unplaced.items():
         lines.append(f"{_slot_link(slot, 0)} is not written to an HTCDS field: {_cell(note)}\n")

@@ -6,19 +6,22 @@ field names and value names, for contributors whose systems follow it.
 * first the HTCDS fields some vocabulary slot writes, in the standard's order, headed by
   their full names (``prs_Gender``, ``vic_MethodsOfControl``); every cell holds picklist value
   names of the standard (``Feminine``, ``DebtBondage;Other``) or ISO 3166-1 codes;
-* then every other slot of the record (and a fallback such as ``unit_of_record``) as an
-  extension column ``ctdc_<slot>`` with the vocabulary's own values
-  (``ctdc_year_of_registration``, ``ctdc_country_of_exploitation``), so that nothing the
-  record knows is lost on the way.
+* then, as extension columns ``ctdc_<slot>`` with the vocabulary's own values, every slot the
+  HTCDS fields do not say in full: the slots with no HTCDS field
+  (``ctdc_year_of_registration``, ``ctdc_country_of_exploitation``), and those with values that
+  reach no HTCDS value or share one (``ctdc_means_of_control``: ``threats`` has none,
+  ``intimate_partner`` and ``friend_acquaintance`` are both ``Acquainted``), so that nothing
+  the record knows is lost. Text that a spreadsheet would run as a formula is written with a
+  leading apostrophe, as in every CSV the toolkit writes.
 
 Where each slot and value goes is declared in the vocabulary and resolved by
-``ctdc_schema.htcds``; a value with no HTCDS value leaves its field empty, and the docs
-site's "HTCDS 2.0 layout" page gives the reason for each. Several values in one cell are
-separated by ``;``, as Salesforce, the standard's reference toolkit, writes a multi-select
-picklist, in the picklist's order. Two HTCDS picklists are single-select,
-``vic_ForcedLabourIndustry`` and ``vic_RelationshipToTrafficker``, while a CTDC record can hold
-several sectors or recruiters: the layout keeps them all, so a strict single-select import
-must choose. An unknown and a known-empty list are both an empty cell.
+``ctdc_schema.htcds``; a value with no HTCDS value leaves its field empty, and the docs site's
+"HTCDS 2.0 layout" page gives the reason for each. Several values in one cell are separated by
+``;``, as Salesforce, the standard's reference toolkit, writes a multi-select picklist, in the
+picklist's order. Two HTCDS picklists are single-select, ``vic_ForcedLabourIndustry`` and
+``vic_RelationshipToTrafficker``, while a CTDC record can hold several sectors or recruiters:
+the layout keeps them all, so a strict single-select import must choose. An unknown and a
+known-empty list are both an empty cell.
 
 Codes reach DuckDB as parameters (DuckDB variables), never as SQL text.
 """
@@ -29,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ctdc_schema.engine.outputs import neutral_sql
 from ctdc_schema.errors import UsageError
 from ctdc_schema.layouts import write_csv
 from ctdc_schema.sqltext import ident
@@ -54,18 +58,11 @@ class HtcdsLayout:
                              f"{plan.problems[0].message} (run `ctdc validate`: VC107)")
         out: list[tuple[str, str]] = []
         for target_field in plan.written_fields():
-            targets = [t for t in plan.targets if t.field == target_field]
-            primary = next(t for t in targets if t.unless_set is None)
-            sql = self._cell(con, len(out), primary, present, vocab)
-            for fallback in targets:
-                if fallback is not primary:
-                    other = self._cell(con, len(out), fallback, present, vocab, "f")
-                    sql = (f"CASE WHEN r.{ident(primary.slot)} IS NULL THEN {other} "
-                           f"ELSE {sql} END") if primary.slot in present else other
-            out.append((target_field.name, sql))
-        placed = {t.slot for t in plan.targets if t.unless_set is None}  # fallbacks stay
+            target = next(t for t in plan.targets if t.field == target_field)
+            out.append((target_field.name, self._cell(con, len(out), target, present, vocab)))
+        said = {t.slot for t in plan.targets if t.lossless}  # in full by its HTCDS field
         for slot in vocab.slots.values():
-            if slot.name in placed:
+            if slot.name in said:
                 continue
             if slot.name not in present:
                 sql = "NULL"
@@ -73,17 +70,17 @@ class HtcdsLayout:
                 sql = f"array_to_string(CAST(r.{ident(slot.name)} AS VARCHAR[]), '{SEPARATOR}')"
             else:
                 sql = f"CAST(r.{ident(slot.name)} AS VARCHAR)"
-            out.append((EXTENSION + slot.name, sql))
+            out.append((EXTENSION + slot.name, neutral_sql(sql)))
         return out
 
-    def _cell(self, con: Any, index: int, target: Any, present: Sequence[str], vocab: Any,
-              tag: str = "") -> str:
+    def _cell(self, con: Any, index: int, target: Any, present: Sequence[str],
+              vocab: Any) -> str:
         """The field's text from one slot: its values through the declared mapping."""
         if target.slot not in present:
             return "NULL"
         slot = ident(target.slot)
         mapping = target.mapping()
-        var = f"h{index}{tag}"
+        var = f"h{index}"
         multivalued = vocab.slots[target.slot].multivalued
         if multivalued:
             # each HTCDS value prefixed with its place in the picklist, so that one sort puts

@@ -104,13 +104,16 @@ VALUE_REDEFINED = _rule(
 ANNOTATION_CHANGED = _rule(
     "CH110", "annotation-changed", Severity.ERROR,
     "An annotation the toolkit acts on was changed or removed on a slot or value (disclosure, "
-    "generalisation, definition_depends_on, ctdc_code, htcds_field, htcds_value ...).",
+    "generalisation, definition_depends_on, ctdc_code ...), or a slot or value now lands "
+    "elsewhere in HTCDS 2.0, or nowhere.",
     BREAKING_NOTE + "Annotations decide how records are read and written beyond the "
     "vocabulary's own shape: the CTDC release layout (`ctdc_code`), what a de-identified "
     "release drops or generalises (`disclosure`, `generalisation`), where the HTCDS layout "
     "writes a value (`htcds_field`, `htcds_value`). Changing one changes those outputs for "
-    "records that did not change. Adding an annotation is additive (CH201); rewording a "
-    "`*_note` annotation is a patch (CH301).",
+    "records that did not change. Adding an annotation is additive (CH201); a `*_note` "
+    "annotation is wording (CH301). Where a value lands in HTCDS is compared as "
+    "resolved, whatever decides it (its `htcds_value`, `meaning` or HTCDS mapping): another "
+    "HTCDS value or none is breaking, an HTCDS value where it had none is additive.",
     "threats:\n  annotations: {htcds_value: PhysicalThreats} -> {htcds_value: Other}\n",
     "(a major version, with the change listed in `changes`)\n")
 ADDED = _rule(
