@@ -57,12 +57,12 @@ def test_readme_snippets_are_whole_files_that_name_this_hook_and_action() -> Non
     assert {"name", "on", "jobs"} <= set(workflow)  # a workflow file, not a fragment
     steps = workflow["jobs"]["validate"]["steps"]
     assert steps[0]["uses"].startswith("actions/checkout@")
-    assert steps[1]["uses"].endswith("/ctdc-schema@v0.4.0")
+    assert steps[1]["uses"].endswith("/ctdc-schema@v0.5.0")
     assert set(steps[1].get("with", {})) <= set(
         YAML(typ="safe").load((ROOT / "action.yml").read_text())["inputs"])
     (config,) = [b for b in blocks if isinstance(b, dict) and "repos" in b]
     (repo,) = config["repos"]
-    assert repo["rev"] == "v0.4.0" and [h["id"] for h in repo["hooks"]] == [
+    assert repo["rev"] == "v0.5.0" and [h["id"] for h in repo["hooks"]] == [
         "ctdc-validate", "ctdc-semver"]
     # the release the snippets name is the version this checkout builds
-    assert "version = \"0.4.0\"" in (ROOT / "pyproject.toml").read_text()
+    assert "version = \"0.5.0\"" in (ROOT / "pyproject.toml").read_text()
