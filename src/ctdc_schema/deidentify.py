@@ -308,7 +308,6 @@ def _size_bins(classes: Counter[Key], k: int) -> dict[str, int]:
     return {b: bins[b] for b in order if bins[b]}
 
 
-
 def deidentify(data: Path, output: Path, k: int = DEFAULT_K,
                quasi_identifiers: Sequence[str] | None = None,
                sensitive: str | None = None, l_diversity: int | None = None,

@@ -27,7 +27,6 @@ from ctdc_schema.sqltext import ident
 YEAR = "year_of_registration"
 
 
-
 def _scope(subject: Subject, columns: dict[str, str]) -> tuple[str, list[Any]]:
     """The records made under the subject's version (all, if the data cannot tell)."""
     if subject.source is None:

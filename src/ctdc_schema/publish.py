@@ -47,7 +47,6 @@ class Publisher:
     base_url: str = "https://w3id.org/ctdc-schema/releases/"
 
 
-
 def _k_check(con: Any, relation: Any, qis: list[str], k: int, data: Path) -> int:
     """The smallest class of ``qis``; a usage error when it is below ``k``."""
     if not qis:

@@ -165,7 +165,6 @@ def columns_for(vocab: Vocabulary, available: Sequence[str],
     return chosen
 
 
-
 def microdata_sql(vocab: Vocabulary, columns: Sequence[str]) -> str:
     """SELECT list that turns harmonised records (view ``records``) into the method's
     microdata: every cell text, absence empty, a list as its values joined by ``;`` (in

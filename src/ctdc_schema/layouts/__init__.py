@@ -6,7 +6,7 @@ release keep their scripts. ``ctdc transform --layout NAME`` picks one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -96,3 +96,14 @@ def write_csv(con: Any, select: str, source: str, parameters: Sequence[Any], tar
         while chunk := part.read(1 << 24):
             out.write(chunk)
     body.unlink()
+
+
+def write_columns(con: Any, source: str, parameters: Sequence[Any], target: Path,
+                  columns: Callable[[list[str]], list[tuple[str, str]]]) -> None:
+    """A release file whose columns are (name, SQL over record ``r``) pairs, made by
+    ``columns`` from the slots the records hold; written by :func:`write_csv`."""
+    present = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0",
+                                         list(parameters)).description]
+    made = columns(present)
+    select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(made))
+    write_csv(con, select, source, parameters, target, [name for name, _ in made])

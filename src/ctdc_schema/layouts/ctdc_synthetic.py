@@ -23,7 +23,7 @@ from typing import Any
 
 from ctdc_schema.datamodel.crosswalk import Variable
 from ctdc_schema.errors import UsageError
-from ctdc_schema.layouts import CrosswalkLayout, write_csv
+from ctdc_schema.layouts import CrosswalkLayout, write_columns
 from ctdc_schema.sqltext import ident
 
 SOURCE = "ctdc-synthetic"
@@ -98,12 +98,8 @@ class CtdcSyntheticLayout(CrosswalkLayout):
 
     def write(self, con: Any, source: str, parameters: Sequence[Any], target: Path) -> None:
         """The release's CSV: a header of the 27 names, then one row per record."""
-        present = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0",
-                                             list(parameters)).description]
-        columns = self.columns(con, present)
-        select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(columns))
-        write_csv(con, select, source, parameters, target, [name for name, _ in columns])
-
+        write_columns(con, source, parameters, target,
+                      lambda present: self.columns(con, present))
 
 
 LAYOUT = CtdcSyntheticLayout()

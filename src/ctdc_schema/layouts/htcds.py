@@ -34,7 +34,7 @@ from typing import Any
 
 from ctdc_schema.engine.outputs import neutral_sql
 from ctdc_schema.errors import UsageError
-from ctdc_schema.layouts import write_csv
+from ctdc_schema.layouts import write_columns
 from ctdc_schema.sqltext import ident
 
 #: the prefix of an extension column: a slot with no HTCDS field
@@ -100,12 +100,8 @@ class HtcdsLayout:
     def write(self, con: Any, source: str, parameters: Sequence[Any], target: Path) -> None:
         """The CSV: a header of HTCDS field names and extension columns, one row per
         record."""
-        present = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0",
-                                             list(parameters)).description]
-        columns = self.columns(con, present)
-        select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(columns))
-        write_csv(con, select, source, parameters, target, [name for name, _ in columns])
-
+        write_columns(con, source, parameters, target,
+                      lambda present: self.columns(con, present))
 
 
 LAYOUT = HtcdsLayout()
