@@ -154,10 +154,6 @@ class Plan:
         return [f for name, f in fields().items() if name in used]
 
 
-def _has_htcds_mapping(mappings: object) -> bool:
-    return any(m.curie.startswith(PREFIX) for m in mappings)  # type: ignore[attr-defined]
-
-
 def plan(vocab: Vocabulary) -> Plan:
     """Resolve every slot and value of ``vocab`` against the standard."""
     standard = fields()
@@ -167,7 +163,7 @@ def plan(vocab: Vocabulary) -> Plan:
     for slot in vocab.slots.values():
         declared = slot.annotations.get("htcds_field")
         if declared is None:
-            if _has_htcds_mapping(slot.mappings):
+            if any(m.curie.startswith(PREFIX) for m in slot.mappings):
                 problems.append(Problem(
                     f"slot {slot.name} has an HTCDS mapping but no htcds_field annotation "
                     f"(a field of HTCDS 2.0, or {NONE})", slot.name))

@@ -30,11 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ctdc_schema.engine.outputs import neutral_sql
 from ctdc_schema.errors import UsageError
 from ctdc_schema.layouts import write_columns
+
+if TYPE_CHECKING:
+    from ctdc_schema.htcds import Target
+    from ctdc_schema.vocabulary import Vocabulary
 from ctdc_schema.sqltext import ident
 
 #: the prefix of an extension column: a slot with no HTCDS field
@@ -73,8 +77,8 @@ class HtcdsLayout:
             out.append((EXTENSION + slot.name, neutral_sql(sql)))
         return out
 
-    def _cell(self, con: Any, index: int, target: Any, present: Sequence[str],
-              vocab: Any) -> str:
+    def _cell(self, con: Any, index: int, target: Target, present: Sequence[str],
+              vocab: Vocabulary) -> str:
         """The field's text from one slot: its values through the declared mapping."""
         if target.slot not in present:
             return "NULL"
